@@ -1,0 +1,1 @@
+"""Files -> parsed documents -> chunks -> the index. Never imports ``assistant``."""

@@ -1,0 +1,185 @@
+"""Structure-following chunking sized for the embedding model.
+
+A chunk never crosses a heading or (for PDFs) a page, so its heading path and page are exact.
+Paragraphs are packed up to ``target_tokens`` word pieces; a paragraph too long for that is
+split at sentences, and a sentence too long at words. Each chunk's text starts with a short
+context line (title > headings) that the embedding sees; the quotable body follows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from ingest.metadata import PolicyMetadata
+from ingest.model import ParsedDocument
+from knowledge.metadata_fields import join_tags
+
+TokenCounter = Callable[[str], int]
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+")
+CONTEXT_TOKENS = 40  # the context line never takes more than this
+PIPELINE_VERSION = "chunker-1"  # bump to re-chunk every document on the next ingest
+
+
+@dataclass
+class Piece:
+    text: str
+    start: int  # offset in the document's full text
+
+
+def sha256(data: str | bytes) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def split_words(piece: Piece, limit: int, count: TokenCounter) -> Iterator[Piece]:
+    words = list(re.finditer(r"\S+", piece.text))
+    i = 0
+    while i < len(words):
+        j = i + 1
+        # grow the window while it fits; every word piece counts
+        while j < len(words) and count(piece.text[words[i].start():words[j].end()]) <= limit:
+            j += 1
+        a, b = words[i].start(), words[j - 1].end()
+        yield Piece(piece.text[a:b], piece.start + a)
+        i = j
+
+
+def split_sentences(piece: Piece, limit: int, count: TokenCounter) -> Iterator[Piece]:
+    pos = 0
+    for match in [*SENTENCE_BREAK.finditer(piece.text), None]:
+        end = match.start() if match else len(piece.text)
+        text = piece.text[pos:end].strip()
+        if text:
+            start = piece.start + piece.text.index(text, pos)
+            sentence = Piece(text, start)
+            if count(text) > limit:
+                yield from split_words(sentence, limit, count)
+            else:
+                yield sentence
+        pos = match.end() if match else end
+
+
+def pack(pieces: list[Piece], limit: int, count: TokenCounter, full: str) -> Iterator[Piece]:
+    """Greedily join consecutive pieces while the joined text stays within ``limit``."""
+    current: list[Piece] = []
+    for piece in pieces:
+        if count(piece.text) > limit:
+            yield from pack_run(current, full)
+            current = []
+            yield from pack(list(split_sentences(piece, limit, count)), limit, count, full)
+            continue
+        if current:
+            candidate = full[current[0].start:piece.start + len(piece.text)]
+            if count(candidate) > limit:
+                yield from pack_run(current, full)
+                current = []
+        current.append(piece)
+    yield from pack_run(current, full)
+
+
+def pack_run(run: list[Piece], full: str) -> Iterator[Piece]:
+    if run:
+        start, end = run[0].start, run[-1].start + len(run[-1].text)
+        yield Piece(full[start:end], start)
+
+
+def context_line(title: str, headings: list[str], count: TokenCounter) -> str:
+    parts = [title] + [h for h in headings if h.strip().lower() != title.strip().lower()]
+    line = " > ".join(parts)
+    while len(parts) > 1 and count(line) > CONTEXT_TOKENS:
+        parts = [parts[0], *parts[2:]]  # drop the middle of deep paths first
+        line = " > ".join(parts)
+    return line if count(line) <= CONTEXT_TOKENS else line[:120]
+
+
+def sections(doc: ParsedDocument) -> Iterator[tuple[list[str], int | None, list[Piece], str]]:
+    """(heading path, page, pieces) runs, with the document's full text for spans."""
+    full_parts: list[str] = []
+    offset = 0
+    stack: list[tuple[int, str]] = []
+    run: list[Piece] = []
+    run_key: tuple[tuple[str, ...], int | None] | None = None
+    out: list[tuple[list[str], int | None, list[Piece]]] = []
+
+    def close() -> None:
+        nonlocal run
+        if run and run_key is not None:
+            out.append((list(run_key[0]), run_key[1], run))
+        run = []
+
+    for block in doc.blocks:
+        text = block.text.strip()
+        if not text:
+            continue
+        start = offset
+        full_parts.append(text)
+        offset += len(text) + 2  # blocks are joined by a blank line
+        if block.kind == "heading":
+            close()
+            level = max(block.level, 1)
+            stack = [(lv, t) for lv, t in stack if lv < level] + [(level, text)]
+            run_key = None
+            continue
+        key = (tuple(t for _, t in stack), block.page)
+        if key != run_key:
+            close()
+            run_key = key
+        run.append(Piece(text, start))
+    close()
+    full = "\n\n".join(full_parts)
+    for path, page, pieces in out:
+        yield path, page, pieces, full
+
+
+def chunk_document(
+    doc: ParsedDocument,
+    meta: PolicyMetadata,
+    *,
+    source: str,
+    doc_hash: str,
+    count: TokenCounter,
+    max_tokens: int,
+    target_tokens: int,
+) -> list[Document]:
+    chunks: list[Document] = []
+    for headings, page, pieces, full in sections(doc):
+        context = context_line(meta.title, headings, count)
+        budget = min(target_tokens, max_tokens - count(context) - 1)
+        for piece in pack(pieces, budget, count, full):
+            chunk_meta = {
+                "doc_id": meta.doc_id,
+                "title": meta.title,
+                "source": source,
+                "format": doc.format,
+                "heading_path": " > ".join(headings),
+                "chunk_index": len(chunks),
+                "start": piece.start,
+                "end": piece.start + len(piece.text),
+                "body_offset": len(context) + 2,
+                "content_hash": sha256(piece.text),
+                "doc_hash": doc_hash,
+                "audience": join_tags(meta.audience),
+                "supersedes": join_tags(meta.supersedes),
+                "page": page,
+                "owner": meta.owner,
+                "version": meta.version,
+                "effective_date": meta.effective_date,
+                "review_date": meta.review_date,
+                "classification": meta.classification,
+            }
+            chunks.append(Document(
+                page_content=f"{context}\n\n{piece.text}",
+                metadata={k: v for k, v in chunk_meta.items() if v not in (None, "")},
+            ))
+    return chunks
+
+
+def chunk_body(chunk: Document) -> str:
+    """The quotable text of a chunk: its content without the context line."""
+    return chunk.page_content[int(chunk.metadata.get("body_offset", 0)):]

@@ -1,0 +1,52 @@
+"""Markdown: front matter as metadata; rendered to HTML so headings, lists and tables share
+the HTML loader's structure (and quotes read as prose, not as Markdown syntax)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from markdown_it import MarkdownIt
+
+from ingest.loaders.html import parse_html
+from ingest.loaders.text import decode_bytes
+from ingest.model import ParsedDocument
+from knowledge.errors import IngestError
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
+# Templating left in some sites' front matter/body (ERB, Liquid): never guidance text.
+TEMPLATE_TAGS = re.compile(r"<%.*?%>|\{%.*?%\}|\{\{.*?\}\}", re.S)
+
+_md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    try:
+        post = frontmatter.loads(text)
+        return dict(post.metadata), post.content
+    except (yaml.YAMLError, ValueError):
+        # Front matter with template code: parse what YAML can, keep the body regardless.
+        match = FRONT_MATTER.match(text)
+        if not match:
+            return {}, text
+        try:
+            meta = yaml.safe_load(TEMPLATE_TAGS.sub("", match.group(1))) or {}
+        except yaml.YAMLError:
+            meta = {}
+        return (meta if isinstance(meta, dict) else {}), text[match.end():]
+
+
+def load_markdown(path: Path) -> ParsedDocument:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise IngestError("not a Markdown file (binary content)")
+    meta, body = split_front_matter(decode_bytes(raw))
+    body = TEMPLATE_TAGS.sub("", body)
+    h1_title, blocks, _ = parse_html(f"<html><body>{_md.render(body)}</body></html>")
+    title = meta.get("title")
+    return ParsedDocument(
+        path, "markdown", blocks, title=str(title) if title else h1_title, metadata=meta
+    )

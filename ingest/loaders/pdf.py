@@ -1,0 +1,158 @@
+"""PDF (pypdf): text per physical page, headings from the outline and numbered headings."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
+from ingest.loaders.text import heading_level
+from ingest.model import Block, ParsedDocument
+from knowledge.errors import IngestError
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDFs are common
+
+CLAUSE_START = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s|\([a-z0-9]{1,4}\)\s|[•▪●◦∙·\-–]\s?\S)")
+SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
+PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+
+
+def outline_entries(reader: PdfReader) -> list[tuple[int, int, str]]:
+    """(page index, level, title) for every bookmark that points at a page."""
+    entries: list[tuple[int, int, str]] = []
+
+    def visit(items, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                visit(item, level + 1)
+                continue
+            try:
+                page = reader.get_destination_page_number(item)
+            except Exception:  # broken destinations are common; skip the bookmark
+                continue
+            title = re.sub(r"\s+", " ", str(getattr(item, "title", "") or "")).strip()
+            if page is not None and title:
+                entries.append((page, level, title))
+
+    try:
+        visit(reader.outline, 1)
+    except Exception:
+        return []
+    return entries
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def page_paragraphs(text: str, titles: frozenset[str] = frozenset()) -> list[str]:
+    """Join pypdf's wrapped lines into paragraphs; clause numbers, bullets and lines that are
+    bookmark titles start new ones."""
+    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln and not PAGE_NUMBER.match(ln)]
+    widths = sorted(len(ln) for ln in lines)
+    full = widths[int(len(widths) * 0.8)] if widths else 80
+    paras: list[list[str]] = []
+    for line in lines:
+        prev = paras[-1][-1] if paras else ""
+        starts_new = (
+            not paras
+            or norm(line) in titles
+            or norm(prev) in titles
+            or CLAUSE_START.match(line)
+            or heading_level(line)
+            or heading_level(prev)
+            or (SENTENCE_END.search(prev) and len(prev) < 0.75 * full)
+        )
+        if starts_new:
+            paras.append([line])
+        else:
+            paras[-1].append(line)
+    out = []
+    for para in paras:
+        joined = para[0]
+        for line in para[1:]:
+            joined = joined[:-1] + line if joined.endswith("-") and joined[-2:-1].isalpha() \
+                else f"{joined} {line}"
+        out.append(joined)
+    return out
+
+
+def pdf_info(reader: PdfReader) -> dict[str, str]:
+    """Document info as metadata: /Author is the owner; custom keys (/ReviewDate) kept too."""
+    try:
+        info = dict(reader.metadata or {})
+    except Exception:  # a broken info dictionary must not lose the document
+        return {}
+    meta: dict[str, str] = {}
+    for key, value in info.items():
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", str(key).lstrip("/")).lower()
+        text = str(value).strip() if value is not None else ""
+        if text and name not in ("producer", "creator", "creation_date", "mod_date", "trapped"):
+            meta["owner" if name == "author" else name] = text
+    return meta
+
+
+def page_blocks(
+    text: str, marks: list[tuple[int, str]], page: int, use_patterns: bool
+) -> list[Block]:
+    """A page's blocks, each bookmark placed where its title appears (else at the page top)."""
+    levels = {norm(t): lv for lv, t in marks}
+    paras = page_paragraphs(text, frozenset(levels))
+    placed = {norm(p) for p in paras} & set(levels)
+    blocks = [Block(t, "heading", lv, page) for lv, t in marks if norm(t) not in placed]
+    for para in paras:
+        if norm(para) in levels:
+            blocks.append(Block(para, "heading", levels[norm(para)], page))
+            continue
+        level = heading_level(para) if use_patterns else 0
+        blocks.append(Block(para, "heading" if level else "paragraph", level, page))
+    return blocks
+
+
+def load_pdf(path: Path) -> ParsedDocument:
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # owner-password-only PDFs open with an empty one
+            except (DependencyError, NotImplementedError) as exc:
+                raise IngestError(f"encrypted PDF with an unsupported cipher: {exc}") from exc
+            if not opened:
+                raise IngestError("encrypted PDF: remove the password and add it again")
+        pages = list(reader.pages)
+    except IngestError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise IngestError("encrypted PDF: remove the password and add it again") from exc
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise IngestError(f"corrupt or unreadable PDF: {exc}") from exc
+
+    outline: dict[int, list[tuple[int, str]]] = {}
+    for page_index, level, title in outline_entries(reader):
+        outline.setdefault(page_index, []).append((level, title))
+
+    blocks: list[Block] = []
+    pages_with_text = 0
+    for index, page in enumerate(pages):
+        number = index + 1
+        marks = outline.get(index, [])
+        try:
+            text = page.extract_text() or ""
+        except Exception as exc:  # one bad page must not lose the document
+            logging.getLogger(__name__).warning("%s page %d unreadable: %s", path, number, exc)
+            continue
+        if text.strip():
+            pages_with_text += 1
+        blocks.extend(page_blocks(text, marks, number, use_patterns=not outline))
+    if pages and not pages_with_text:
+        raise IngestError("no text layer (a scanned PDF?): run it through OCR first")
+
+    meta = pdf_info(reader)
+    title = meta.get("title")
+    if title and title.lower().startswith("microsoft word - "):
+        title = title[len("microsoft word - "):]
+    return ParsedDocument(path, "pdf", blocks, title=title, metadata=meta, pages=len(pages))

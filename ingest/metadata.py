@@ -1,0 +1,162 @@
+"""Policy metadata: from the file itself and an optional sidecar ``NAME.meta.yaml``.
+
+The sidecar wins over what the file says; ``default_audience`` applies only where neither
+names an audience.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+from pydantic import BaseModel, Field
+
+from knowledge.errors import IngestError
+from knowledge.metadata_fields import ALL_STAFF
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "doc_id": ("id", "doc_id", "document_id", "reference", "ref"),
+    "title": ("title",),
+    "owner": ("owner", "owned_by", "author", "owner_slack", "department", "team"),
+    "version": ("version", "document_version", "revision"),
+    "effective_date": ("effective_date", "effective", "effective_from", "published", "date",
+                       "last_reviewed_on", "last_updated"),
+    "review_date": ("review_date", "review_by", "next_review", "next_review_date",
+                    "review_due"),
+    "audience": ("audience", "audiences", "for"),
+    "supersedes": ("supersedes", "replaces"),
+    "classification": ("classification", "security_classification", "marking"),
+}
+REVIEW_IN = re.compile(r"(\d+)\s*(day|week|month|year)s?", re.I)
+
+
+class PolicyMetadata(BaseModel):
+    doc_id: str
+    title: str
+    owner: str | None = None
+    version: str | None = None
+    effective_date: str | None = None  # ISO dates, so they sort and compare as strings
+    review_date: str | None = None
+    audience: list[str] = Field(default_factory=lambda: [ALL_STAFF])
+    supersedes: list[str] = Field(default_factory=list)
+    classification: str | None = None
+
+    def is_past_review(self, today: dt.date | None = None) -> bool:
+        return bool(self.review_date) and self.review_date < (today or dt.date.today()).isoformat()
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80] or "document"
+
+
+def sidecar_path(path: Path) -> Path | None:
+    for candidate in (path.with_name(path.name + ".meta.yaml"),
+                      path.with_name(path.stem + ".meta.yaml"),
+                      path.with_name(path.name + ".meta.yml"),
+                      path.with_name(path.stem + ".meta.yml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    sidecar = sidecar_path(path)
+    if sidecar is None:
+        return {}
+    try:
+        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise IngestError(f"metadata file {sidecar.name} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise IngestError(f"metadata file {sidecar.name} must be a mapping of field: value")
+    return data
+
+
+def as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])  # ISO first: "2026-03-10" is 10 March
+    except ValueError:
+        pass
+    try:
+        return date_parser.parse(text, dayfirst=True, fuzzy=False).date()  # UK: 10/03/2026
+    except (ValueError, OverflowError):
+        return None
+
+
+def as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple | set) else re.split(r"[,;]", str(value))
+    return [str(i).strip() for i in items if str(i).strip()]
+
+
+def pick(raw: dict[str, Any], field: str) -> Any:
+    lowered = {str(k).lower().replace("-", "_").replace(" ", "_"): v for k, v in raw.items()}
+    for key in ALIASES[field]:
+        if lowered.get(key) not in (None, "", []):
+            return lowered[key]
+    return None
+
+
+def review_date(raw: dict[str, Any], effective: dt.date | None) -> dt.date | None:
+    explicit = as_date(pick(raw, "review_date"))
+    if explicit:
+        return explicit
+    # GOV.UK-style pages say when they were reviewed and how often: "review_in: 6 months".
+    match = REVIEW_IN.search(str(raw.get("review_in", "")))
+    if match and effective:
+        n, unit = int(match.group(1)), match.group(2).lower()
+        return effective + relativedelta(**{f"{unit}s": n})
+    return None
+
+
+PAIR = re.compile(r"([A-Za-z][\w -]{1,30}?)\s*[=:]\s*([^;\n]+)")
+
+
+def embedded_pairs(file_meta: dict[str, Any]) -> dict[str, str]:
+    """``key=value; key=value`` pairs a trainer typed into a DOCX/PDF Keywords or Comments
+    property (File > Properties), the one place Word and PDF tools let everyone set them."""
+    pairs: dict[str, str] = {}
+    for field in ("keywords", "comments", "subject"):
+        value = file_meta.get(field)
+        if isinstance(value, str) and "=" in value:
+            for key, val in PAIR.findall(value):
+                pairs[key.strip().lower().replace(" ", "_").replace("-", "_")] = val.strip()
+    return pairs
+
+
+def build_metadata(
+    path: Path, file_meta: dict[str, Any], title: str | None, default_audience: str | None = None
+) -> PolicyMetadata:
+    found = {k: v for k, v in file_meta.items() if v not in (None, "")}
+    raw = {**found, **embedded_pairs(found), **read_sidecar(path)}
+    effective = as_date(pick(raw, "effective_date"))
+    audience = [a.lower().replace(" ", "-") for a in as_list(pick(raw, "audience"))]
+    doc_title = str(pick(raw, "title") or title or path.stem.replace("_", " ").replace("-", " "))
+    version = pick(raw, "version")
+    owner = pick(raw, "owner")
+    classification = pick(raw, "classification")
+    return PolicyMetadata(
+        doc_id=slugify(str(pick(raw, "doc_id") or path.stem)),
+        title=re.sub(r"\s+", " ", doc_title).strip(),
+        owner=str(owner).strip() if owner else None,
+        version=str(version).strip() if version is not None else None,
+        effective_date=effective.isoformat() if effective else None,
+        review_date=(rd.isoformat() if (rd := review_date(raw, effective)) else None),
+        audience=audience or [default_audience or ALL_STAFF],
+        supersedes=[slugify(s) for s in as_list(pick(raw, "supersedes"))],
+        classification=str(classification).strip() if classification else None,
+    )

