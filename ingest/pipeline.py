@@ -9,24 +9,31 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import multiprocessing
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from filelock import FileLock, Timeout
 
-from ingest.chunking import PIPELINE_VERSION, chunk_document
-from ingest.loaders import is_candidate, load_file
-from ingest.metadata import build_metadata, sidecar_path
+from ingest.chunking import PIPELINE_VERSION
+from ingest.loaders import is_candidate
+from ingest.metadata import sidecar_path
+from ingest.prepare import PrepareConfig, Prepared, prepare
 from knowledge.base import KnowledgeBase
 from knowledge.catalog import CatalogEntry
-from knowledge.embeddings import token_counter
-from knowledge.errors import GuideError, IngestError, IngestLocked
+from knowledge.errors import IngestError, IngestLocked
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 3  # files to parse before a worker process pays for its start-up
+PREFETCH = 2  # files parsed ahead of the one being embedded
 
 Status = Literal["added", "updated", "unchanged", "deleted", "failed"]
 
@@ -117,7 +124,6 @@ class Ingestor:
     def __init__(self, settings: Settings, kb: KnowledgeBase | None = None) -> None:
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
-        self.count = token_counter(self.kb.model)
         self.pipeline = f"{PIPELINE_VERSION}/{self.kb.model.model_id}/{settings.chunk_tokens}"
 
     def run(
@@ -153,62 +159,94 @@ class Ingestor:
         if on_start:
             on_start(len(files))
         known = {e.source: e for e in self.kb.catalog.all()}
-        for path in files:
-            outcome = self.ingest_file(path, known, audience)
+
+        def done(outcome: FileOutcome) -> None:
             report.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
+
+        todo: list[tuple[Path, str, str]] = []
+        for path in files:
+            source = str(path.resolve())
+            try:
+                doc_hash, _ = fingerprint(path, audience)
+            except OSError as exc:
+                done(FileOutcome(str(path), "failed", f"cannot read file: {exc.strerror or exc}"))
+                continue
+            previous = known.get(source)
+            if previous and previous.file_hash == doc_hash and previous.pipeline == self.pipeline:
+                done(FileOutcome(str(path), "unchanged", chunks=previous.chunks,
+                                 doc_id=previous.doc_id))
+            else:
+                todo.append((path, source, doc_hash))
+        for (path, source, doc_hash), prepared in self.prepared(todo, audience):
+            done(self.store(path, source, doc_hash, prepared, known))
         if sync:
             report.outcomes.extend(self.sync(paths, {str(f.resolve()) for f in files}, known))
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_file(
-        self, path: Path, known: dict[str, CatalogEntry], audience: str | None
-    ) -> FileOutcome:
-        source = str(path.resolve())
-        try:
-            return self._ingest_file(path, source, known, audience)
-        except IngestError as exc:
-            return FileOutcome(str(path), "failed", str(exc))
-        except GuideError:
-            raise  # the store itself is unusable: stop the run, not just this file
-        except Exception as exc:  # a bug or a library's surprise: report it, keep going
-            log.exception("unexpected error ingesting %s", path)
-            return FileOutcome(str(path), "failed", f"unexpected error: {type(exc).__name__}: "
-                                                    f"{exc}")
+    def prepared(
+        self, todo: list[tuple[Path, str, str]], audience: str | None
+    ) -> Iterator[tuple[tuple[Path, str, str], Prepared | BaseException]]:
+        """Each file parsed and chunked, in order; in a worker process, a few files ahead of
+        the embedding, when there are enough files for that to pay."""
+        config = PrepareConfig(self.kb.model, self.settings.chunk_tokens,
+                               self.settings.max_upload_mb * 1_000_000)
+        if self.settings.parse_workers == 0 or len(todo) < PARALLEL_FROM:
+            for item in todo:
+                try:
+                    yield item, prepare(*item, audience, config)
+                except Exception as exc:
+                    yield item, exc
+            return
+        context = multiprocessing.get_context("spawn")  # never fork a process running torch
+        with ProcessPoolExecutor(self.settings.parse_workers, mp_context=context) as pool:
+            futures = deque()
+            items = iter(todo)
+            for item in items:
+                futures.append((item, pool.submit(prepare, *item, audience, config)))
+                if len(futures) > PREFETCH:
+                    yield self._result(*futures.popleft())
+            while futures:
+                yield self._result(*futures.popleft())
 
-    def _ingest_file(self, path, source, known, audience) -> FileOutcome:
+    @staticmethod
+    def _result(item, future: Future) -> tuple[tuple[Path, str, str], Prepared | BaseException]:
         try:
-            doc_hash, _ = fingerprint(path, audience)
-        except OSError as exc:
-            raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+            return item, future.result()
+        except BrokenProcessPool:
+            return item, IngestError("the document parser crashed on this file")
+        except Exception as exc:
+            return item, exc
+
+    def store(
+        self, path: Path, source: str, doc_hash: str, prepared: Prepared | BaseException,
+        known: dict[str, CatalogEntry],
+    ) -> FileOutcome:
+        """Index one prepared file; a file that could not be prepared is reported."""
+        if isinstance(prepared, IngestError):
+            return FileOutcome(str(path), "failed", str(prepared))
+        if isinstance(prepared, BaseException):
+            log.error("unexpected error ingesting %s", path, exc_info=prepared)
+            return FileOutcome(str(path), "failed",
+                               f"unexpected error: {type(prepared).__name__}: {prepared}")
         previous = known.get(source)
-        if previous and previous.file_hash == doc_hash and previous.pipeline == self.pipeline:
-            return FileOutcome(str(path), "unchanged", chunks=previous.chunks,
-                               doc_id=previous.doc_id)
-        doc = load_file(path, max_bytes=self.settings.max_upload_mb * 1_000_000)
-        meta = build_metadata(path, doc.metadata, doc.title, audience)
-        meta.doc_id = self.unique_doc_id(meta.doc_id, source, known)
-        chunks = chunk_document(
-            doc, meta, source=source, doc_hash=doc_hash, count=self.count,
-            max_tokens=self.kb.model.max_tokens, target_tokens=self.settings.chunk_tokens,
-        )
-        if not chunks:
-            raise IngestError("no text found: the document is empty")
+        prepared.rename(self.unique_doc_id(prepared.meta.doc_id, source, known))
         before = self.kb.embeddings.embedded
-        self.kb.index_chunks(chunks)
+        self.kb.index_chunks(prepared.chunks)  # a store error stops the run: it is not the file
+        meta = prepared.meta
         entry = CatalogEntry(
-            source=source, doc_id=meta.doc_id, title=meta.title, format=doc.format,
-            file_hash=doc_hash, pipeline=self.pipeline, chunks=len(chunks), pages=doc.pages,
-            policy=meta.model_dump(exclude={"doc_id", "title"}),
+            source=source, doc_id=meta.doc_id, title=meta.title, format=prepared.format,
+            file_hash=doc_hash, pipeline=self.pipeline, chunks=len(prepared.chunks),
+            pages=prepared.pages, policy=meta.model_dump(exclude={"doc_id", "title"}),
             indexed_at=dt.datetime.now(),
         )
         self.kb.catalog.upsert(entry)
         known[source] = entry
         return FileOutcome(
-            str(path), "updated" if previous else "added", chunks=len(chunks),
-            embedded=self.kb.embeddings.embedded - before, pages=doc.pages or 1,
+            str(path), "updated" if previous else "added", chunks=len(prepared.chunks),
+            embedded=self.kb.embeddings.embedded - before, pages=prepared.pages or 1,
             doc_id=meta.doc_id,
         )
 

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(
         200, ge=32, le=254, description="Target word pieces per chunk (hard limit: the model's)."
     )
+    parse_workers: int = Field(
+        1, ge=0, le=8, description="Processes parsing files ahead of the embedder (0: inline)."
+    )
+    retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
+    default_contact: str = Field(
+        "your line manager or the Information Governance Team",
+        description="Who Guide points staff to when the guidance does not answer.",
+    )
     max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."

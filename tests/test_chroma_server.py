@@ -15,7 +15,7 @@ import pytest
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from knowledge.errors import StoreError
-from knowledge.search import dense_search
+from knowledge.retriever import HybridRetriever
 from knowledge.settings import Settings
 from tests.fakes.embeddings import HashEmbeddings
 
@@ -67,8 +67,8 @@ def test_ingest_and_search_through_chroma_server(tmp_path, chroma_server):
     report = Ingestor(settings, kb).run([tmp_path / "mfa.md", tmp_path / "usb.md"]).summary()
     assert report["added"] == 2 and report["failed"] == []
     assert not (tmp_path / "data" / "chroma").exists()  # nothing embedded locally
-    hits = dense_search(kb, "reset MFA service desk", k=1)
-    assert hits[0].chunk.metadata["doc_id"] == "mfa"
+    hits = HybridRetriever(kb).search("reset MFA service desk", k=1)
+    assert hits[0].meta["doc_id"] == "mfa"
     # a second client sees the same collection, with its model recorded
     import chromadb
 

@@ -10,7 +10,7 @@ from filelock import FileLock
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from knowledge.errors import EmbeddingModelMismatch, IngestLocked
-from knowledge.search import dense_search
+from knowledge.retriever import HybridRetriever
 from tests.conftest import SAMPLE
 from tests.fakes.embeddings import HashEmbeddings
 from tests.files import make_legacy_doc
@@ -142,18 +142,18 @@ def test_superseded_and_audience_excluded_from_retrieval(tmp_path, kb, settings)
     assert kb.catalog.superseded_ids() == {"data-sharing-policy-v2"}
 
     query = "send risk assessment to council by ordinary email personal email account"
-    hits = dense_search(kb, query, k=20)
-    assert hits and all(h.chunk.metadata["doc_id"] != "data-sharing-policy-v2" for h in hits)
+    retriever = HybridRetriever(kb)
+    for mode in ("dense", "keyword", "hybrid"):
+        hits = retriever.search(query, k=20, mode=mode)
+        assert hits and all(h.meta["doc_id"] != "data-sharing-policy-v2" for h in hits)
     # ...but the chunks are still in the store (the record of what it said is kept)
     assert kb.collection.get(where={"doc_id": "data-sharing-policy-v2"})["ids"]
 
     managers = "approve disclosure of health information without consent serious risk"
     assert "managers-escalation-guide" not in {
-        h.chunk.metadata["doc_id"] for h in dense_search(kb, managers, k=30,
-                                                         audience="probation")}
+        h.meta["doc_id"] for h in retriever.search(managers, k=30, audience="probation")}
     assert "managers-escalation-guide" in {
-        h.chunk.metadata["doc_id"] for h in dense_search(kb, managers, k=30,
-                                                         audience="managers")}
+        h.meta["doc_id"] for h in retriever.search(managers, k=30, audience="managers")}
 
 
 def test_remove_source(tmp_path, kb, settings):

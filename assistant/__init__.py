@@ -1,0 +1,1 @@
+"""Question -> Answer: personal-data guard, retrieval, composition, citations, status."""

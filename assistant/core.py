@@ -1,0 +1,163 @@
+"""``Assistant.ask``: a staff question in, an ``Answer`` out. Every channel calls this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant import messages as msg
+from assistant.answer import Answer, Citation
+from assistant.extractive import candidate_sentences, score_sentences, select
+from assistant.guard import check
+from assistant.terms import content_terms, coverage
+from knowledge.base import KnowledgeBase
+from knowledge.retriever import HybridRetriever, Retrieved
+from knowledge.settings import Settings
+
+# "Can I speak to someone?", "I'd like to talk to a human"
+ASKS_FOR_PERSON = re.compile(
+    r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:one|person|human|"
+    r"real person|someone|somebody|colleague|adviser|advisor|expert)\b|\bescalate\b|"
+    r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b",
+    re.I,
+)
+# Requests Guide refuses whatever the documents say: (pattern, reason, where to go)
+REFUSALS = [
+    (re.compile(r"\b(?:write|draft|create|generate|make)\b.{0,40}\b(?:phishing|malware|"
+                r"ransomware|exploit|virus|scam)\b", re.I),
+     "Guide does not write material that could be used to attack people or systems",
+     "For a security exercise, speak to the security team."),
+    (re.compile(r"\blegal advice\b|\b(?:is|are) (?:we|i) (?:legally )?liable\b|\bsue\b", re.I),
+     "Guide can't give legal advice", "Please contact the legal team."),
+]
+FOLLOW_UP_START = re.compile(
+    r"^\s*(?:and|but|also|what about|how about|what if|then|so|ok(?:ay)?|same for|"
+    r"is that|does that|and if)\b", re.I)
+PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
+
+
+@dataclass
+class Thresholds:
+    """Calibrated with ``guide eval`` on the dev sets; see the README."""
+
+    weak_similarity: float = 0.30  # best dense cosine below this: weak evidence...
+    weak_coverage: float = 0.5  # ...unless the best source covers this share of the words
+    min_terms_for_question: int = 2  # fewer content words than this: too vague to answer
+
+
+class Assistant:
+    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None,
+                 thresholds: Thresholds | None = None) -> None:
+        self.settings = settings
+        self.kb = kb or KnowledgeBase(settings)
+        self.retriever = HybridRetriever(self.kb)
+        self.thresholds = thresholds or Thresholds()
+
+    # -- the pipeline ---------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,
+            ) -> Answer:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal started
+            now = time.perf_counter()
+            timings[stage] = round((now - started) * 1000, 2)
+            started = now
+
+        guarded = check(question)
+        lap("guard")
+        if guarded.blocked:
+            return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
+                          text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
+        for pattern, reason, where in REFUSALS:
+            if pattern.search(question):
+                return Answer(status="blocked", question=question, timings_ms=timings,
+                              text=msg.BLOCKED_REQUEST.format(reason=reason, where=where))
+        if ASKS_FOR_PERSON.search(question):
+            return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
+                          contact=self.settings.default_contact,
+                          text=msg.TALK_TO_A_PERSON.format(
+                              contact=self.settings.default_contact))
+
+        earlier = [check(turn).redacted for turn in history]
+        query = self.contextualise(question, earlier)
+        hits = self.retriever.search(query, k=self.settings.retrieval_k, audience=audience)
+        lap("retrieve")
+        answer = self.compose(question, query, hits)
+        lap("compose")
+        answer.timings_ms = timings
+        return answer
+
+    @staticmethod
+    def contextualise(question: str, earlier: list[str]) -> str:
+        """A follow-up ("And OFFICIAL-SENSITIVE?") is read with the turn before it."""
+        if not earlier:
+            return question
+        terms = content_terms(question)
+        short = len(terms) <= 3
+        if short or FOLLOW_UP_START.match(question) or (len(terms) <= 5
+                                                        and PRONOUN.search(question)):
+            return f"{earlier[-1]} {question}"
+        return question
+
+    # -- deciding and writing the answer --------------------------------------------------
+    def compose(self, question: str, query: str, hits: list[Retrieved]) -> Answer:
+        th = self.thresholds
+        terms = content_terms(query)
+        if len(terms) < th.min_terms_for_question:
+            return Answer(status="need_more_detail", question=question,
+                          text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
+        best_similarity = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
+        best_coverage = max((coverage(terms, h.text) for h in hits[:3]), default=0.0)
+        if not hits or (best_similarity < th.weak_similarity
+                        and best_coverage < th.weak_coverage):
+            return self.cannot_answer(question, hits)
+
+        sentences = candidate_sentences(hits, max_sources=4)
+        if not sentences:
+            return self.cannot_answer(question, hits)
+        similarities = self.sentence_similarities(query, [s.text for s in sentences])
+        score_sentences(query, sentences, similarities)
+        chosen = select(sentences, max_sentences=3, per_source=2)
+
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for s in chosen:
+            if s.hit.chunk_id not in numbers:
+                numbers[s.hit.chunk_id] = len(numbers) + 1
+            n = numbers[s.hit.chunk_id]
+            parts.append(f"{s.text} [{n}]")
+            citations.append(citation(n, s.hit, s.text))
+        return Answer(
+            status="answered", question=question, text=" ".join(parts), citations=citations,
+            chunks_used=list(numbers), chunk_hashes=[h.meta.get("content_hash", "")
+                                                     for h in hits if h.chunk_id in numbers],
+        )
+
+    def cannot_answer(self, question: str, hits: list[Retrieved]) -> Answer:
+        contact = self.settings.default_contact
+        return Answer(status="cannot_answer", question=question, contact=contact,
+                      text=msg.CANNOT_ANSWER.format(contact=contact))
+
+    def sentence_similarities(self, query: str, texts: list[str]) -> list[float]:
+        vectors = self.kb.embeddings.embed_documents([query, *texts])
+        q = vectors[0]
+        return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors[1:]]
+
+
+def citation(number: int, hit: Retrieved, quote: str, today: dt.date | None = None) -> Citation:
+    meta = hit.meta
+    review = meta.get("review_date")
+    past = bool(review) and review < (today or dt.date.today()).isoformat()
+    return Citation(
+        number=number, doc_id=meta.get("doc_id", ""), title=meta.get("title", ""),
+        source=meta.get("source", ""), page=meta.get("page"),
+        heading_path=meta.get("heading_path", ""), quote=quote, version=meta.get("version"),
+        review_date=review, warning=msg.PAST_REVIEW.format(date=review) if past else None,
+        chunk_id=hit.chunk_id, content_hash=meta.get("content_hash", ""),
+    )

@@ -1,0 +1,55 @@
+"""Content words of a text, stemmed, for measuring how much of a question a passage covers."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Words every question has that say nothing about the topic.
+QUESTION_WORDS = {
+    "can", "could", "may", "might", "should", "would", "will", "shall", "must", "do", "does",
+    "did", "is", "are", "was", "were", "am", "be", "been", "i", "me", "my", "we", "our", "us",
+    "you", "your", "what", "which", "who", "whom", "whose", "when", "where", "why", "how",
+    "it", "its", "this", "that", "these", "those", "there", "here", "a", "an", "the", "of",
+    "to", "in", "on", "at", "for", "with", "about", "from", "by", "into", "as", "and", "or",
+    "if", "so", "any", "some", "all", "get", "got", "need", "use", "using", "used", "allowed",
+    "ok", "okay", "alright", "fine", "please", "tell", "say", "says", "said", "know", "want",
+    "guidance", "rule", "rules", "quote", "exact", "exactly", "wording", "bit", "thing",
+    "something", "anything", "else", "also", "just", "now", "still", "yes", "no", "not",
+    "guide", "policy", "doing", "make", "let", "one", "ones",
+}
+STOP = set(STOPWORDS_EN_PLUS) | QUESTION_WORDS
+
+
+@cache
+def _stemmer():
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:
+        return None
+
+
+@cache
+def stem(word: str) -> str:
+    stemmer = _stemmer()
+    return stemmer.stemWord(word) if stemmer else word
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower().replace("-", " "))
+
+
+def content_terms(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOP and len(w) > 1}
+
+
+def coverage(question_terms: set[str], text: str) -> float:
+    """Share of the question's content words that the text contains."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & content_terms(text)) / len(question_terms)

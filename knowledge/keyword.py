@@ -1,0 +1,83 @@
+"""The keyword side of retrieval: BM25 (bm25s) over every indexed chunk.
+
+Built from the vector store's own contents and stamped with the record manager's state
+(row count and last update), so it is rebuilt whenever an ingest changed anything and can
+never serve a stale chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import bm25s
+import numpy as np
+from sqlalchemy import text
+
+STOPWORDS = "english"
+TOKEN = r"(?u)\b\w[\w-]*\w\b|\b\w\b"
+
+
+def _stemmer() -> Any:
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # keyword search still works, a little less forgiving
+        return None
+
+
+@dataclass
+class ChunkTable:
+    """Every chunk in memory: ids, texts and metadata, in one order shared by both indexes."""
+
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class KeywordIndex:
+    def __init__(self, table: ChunkTable) -> None:
+        self.table = table
+        self.stemmer = _stemmer()
+        self.bm25 = bm25s.BM25()
+        if len(table):
+            tokens = bm25s.tokenize(
+                [self.prepare(t) for t in table.texts], stopwords=STOPWORDS,
+                stemmer=self.stemmer, show_progress=False, token_pattern=TOKEN,
+            )
+            self.bm25.index(tokens, show_progress=False)
+
+    @staticmethod
+    def prepare(text_: str) -> str:
+        # "OFFICIAL-SENSITIVE" should match "official sensitive" and itself
+        return re.sub(r"(\w)-(\w)", r"\1 \2", text_)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(row in the chunk table, score), best first; empty when nothing matches."""
+        if not len(self.table):
+            return []
+        tokens = bm25s.tokenize(
+            [self.prepare(query)], stopwords=STOPWORDS, stemmer=self.stemmer,
+            show_progress=False, token_pattern=TOKEN,
+        )
+        if not tokens.ids or not len(tokens.ids[0]):
+            return []
+        k = min(k, len(self.table))
+        rows, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True)
+                if s > 0 and np.isfinite(s)]
+
+
+def record_stamp(engine: Any, namespace: str) -> tuple[int, str]:
+    """What the record manager holds now: changes whenever an ingest adds or removes."""
+    with engine.connect() as conn:
+        count, last = conn.execute(
+            text("SELECT COUNT(*), MAX(updated_at) FROM upsertion_record WHERE namespace = :ns"),
+            {"ns": namespace},
+        ).one()
+    return int(count), str(last)
