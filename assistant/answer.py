@@ -34,5 +34,6 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     chunks_used: list[str] = Field(default_factory=list)  # chunk ids
     chunk_hashes: list[str] = Field(default_factory=list)
+    retrieved: list[str] = Field(default_factory=list)  # chunk ids, best first
     mode: str = "extractive"
     notice: str | None = None  # e.g. "the language model was unreachable"

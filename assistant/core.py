@@ -88,6 +88,7 @@ class Assistant:
         hits = self.retriever.search(query, k=self.settings.retrieval_k, audience=audience)
         lap("retrieve")
         answer = self.compose(question, query, hits)
+        answer.retrieved = [h.chunk_id for h in hits]
         lap("compose")
         answer.timings_ms = timings
         return answer

@@ -7,9 +7,11 @@ import re
 from dataclasses import dataclass
 
 from assistant.terms import content_terms, coverage
+from knowledge.metadata_fields import chunk_body
 from knowledge.retriever import Retrieved
 
-SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
+DANGLING = re.compile(r"^(?:it|this|that|they|these|those|he|she|such)\b", re.I)
 MIN_SENTENCE_CHARS = 25
 
 
@@ -22,16 +24,17 @@ class Sentence:
 
 
 def body_of(hit: Retrieved) -> str:
-    return hit.text[int(hit.meta.get("body_offset", 0)):]
+    return chunk_body(hit.text, hit.meta)
 
 
 def split_sentences(body: str) -> list[str]:
     """Sentences, with each line of a list or table row on its own; verbatim slices."""
     out = []
-    for match in SENTENCE.finditer(body):
-        text = match.group(0).strip()
-        if len(text) >= MIN_SENTENCE_CHARS or (text and text[-1] in ".!?" and len(text) > 12):
-            out.append(text)
+    for line in body.split("\n"):
+        for piece in SENTENCE_END.split(line):
+            text = piece.strip()
+            if len(text) >= MIN_SENTENCE_CHARS:
+                out.append(text)
     return out
 
 
@@ -51,6 +54,8 @@ def score_sentences(
         context = coverage(terms, s.hit.meta.get("heading_path", "") + " " + s.text)
         semantic = similarities[i] if similarities else 0.0
         s.score = 0.45 * semantic + 0.3 * lexical + 0.1 * context + 0.15 / (1 + s.hit_rank)
+        if DANGLING.match(s.text):
+            s.score *= 0.8  # "It is not approved..." means little quoted on its own
 
 
 def select(sentences: list[Sentence], max_sentences: int, per_source: int) -> list[Sentence]:

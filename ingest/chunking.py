@@ -178,8 +178,3 @@ def chunk_document(
                 metadata={k: v for k, v in chunk_meta.items() if v not in (None, "")},
             ))
     return chunks
-
-
-def chunk_body(chunk: Document) -> str:
-    """The quotable text of a chunk: its content without the context line."""
-    return chunk.page_content[int(chunk.metadata.get("body_offset", 0)):]

@@ -7,6 +7,7 @@ never serve a stale chunk.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import bm25s
 import numpy as np
 from sqlalchemy import text
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 STOPWORDS = "english"
 TOKEN = r"(?u)\b\w[\w-]*\w\b|\b\w\b"

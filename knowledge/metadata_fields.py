@@ -16,3 +16,8 @@ def split_tags(value: str | None) -> list[str]:
 
 def audiences(meta: dict) -> list[str]:
     return split_tags(meta.get("audience")) or [ALL_STAFF]
+
+
+def chunk_body(text: str, meta: dict) -> str:
+    """The quotable text of a stored chunk: its content without the context line."""
+    return text[int(meta.get("body_offset", 0)):]

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_body, chunk_document
+from ingest.chunking import chunk_document
 from ingest.metadata import build_metadata
 from ingest.model import Block, ParsedDocument
 from knowledge.embeddings import model_info, token_counter
+from knowledge.metadata_fields import chunk_body as stored_body
 from knowledge.settings import Settings
 
 INFO = model_info(Settings())
@@ -20,6 +21,10 @@ def chunk(doc: ParsedDocument, target: int = 200):
     meta = build_metadata(doc.path, doc.metadata, doc.title)
     return chunk_document(doc, meta, source=str(doc.path), doc_hash="h", count=COUNT,
                           max_tokens=INFO.max_tokens, target_tokens=target)
+
+
+def chunk_body(chunk) -> str:
+    return stored_body(chunk.page_content, chunk.metadata)
 
 
 def full_text(doc: ParsedDocument) -> str:

@@ -1,0 +1,91 @@
+"""Staff commands: ``guide ask`` (one question, or a batch on stdin) and ``guide chat``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from assistant.answer import Answer
+from assistant.core import Assistant
+from knowledge.errors import GuideError
+from knowledge.settings import Settings
+
+
+def render_text(answer: Answer) -> str:
+    """An answer for a terminal: the text, then numbered sources with their quotes."""
+    lines = [answer.text]
+    if answer.follow_up and answer.follow_up != answer.text:
+        lines.append(answer.follow_up)
+    if answer.notice:
+        lines.append(f"({answer.notice})")
+    seen: set[int] = set()
+    if answer.citations:
+        lines.append("\nSources:")
+    for c in answer.citations:
+        if c.number not in seen:
+            seen.add(c.number)
+            where = ", ".join(x for x in (f"p. {c.page}" if c.page else "", c.heading_path) if x)
+            version = f" (version {c.version})" if c.version else ""
+            lines.append(f"[{c.number}] {c.title}{version}" + (f" — {where}" if where else ""))
+            if c.warning:
+                lines.append(f"    ! {c.warning}")
+        lines.append(f"    \u201c{c.quote}\u201d")
+    return "\n".join(lines)
+
+
+def build_assistant() -> Assistant:
+    return Assistant(Settings())
+
+
+def ask_command(
+    question: Annotated[str | None, typer.Argument(
+        help="The question. Without one, reads one question per line from stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+    audience: Annotated[str | None, typer.Option(help="Answer as this audience.")] = None,
+) -> None:
+    """Ask Guide a question and get a cited answer."""
+    console = Console(highlight=False)
+    try:
+        assistant = build_assistant()
+        if question is not None:
+            answer = assistant.ask(question, audience=audience)
+            if as_json:
+                sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+            else:
+                console.print(render_text(answer), markup=False)
+            return
+        for line in sys.stdin:  # batch: the model is loaded once for every question
+            if line.strip():
+                answer = assistant.ask(line.strip(), audience=audience)
+                sys.stdout.write(answer.model_dump_json() + "\n")
+                sys.stdout.flush()
+    except GuideError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def chat_command(
+    audience: Annotated[str | None, typer.Option(help="Answer as this audience.")] = None,
+) -> None:
+    """A conversation with Guide in the terminal (follow-ups use earlier turns)."""
+    console = Console(highlight=False)
+    try:
+        assistant = build_assistant()
+    except GuideError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    console.print("Ask a question about the guidance. Empty line or Ctrl-D to finish.")
+    history: list[str] = []
+    while True:
+        try:
+            question = console.input("[bold]you>[/bold] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        answer = assistant.ask(question, history=history, audience=audience)
+        console.print(render_text(answer), markup=False)
+        history.append(answer.question)  # as guarded: identifiers never kept
