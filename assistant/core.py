@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from assistant import messages as msg
 from assistant.answer import Answer, Citation
+from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import candidate_sentences, score_sentences, select
 from assistant.guard import check
-from assistant.terms import content_terms, coverage
+from assistant.terms import content_terms, weighted_coverage
 from knowledge.base import KnowledgeBase
 from knowledge.retriever import HybridRetriever, Retrieved
 from knowledge.settings import Settings
@@ -22,6 +23,12 @@ ASKS_FOR_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:one|person|human|"
     r"real person|someone|somebody|colleague|adviser|advisor|expert)\b|\bescalate\b|"
     r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b",
+    re.I,
+)
+# Judgements about the asker's own work are for a person, not the guidance.
+ASKS_FOR_JUDGEMENT = re.compile(
+    r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
+    r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b",
     re.I,
 )
 # Requests Guide refuses whatever the documents say: (pattern, reason, where to go)
@@ -35,7 +42,7 @@ REFUSALS = [
 ]
 FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what if|then|so|ok(?:ay)?|same for|"
-    r"is that|does that|and if)\b", re.I)
+    r"is that|does that|and if|it is|it's|which ones?|give me|can you|please)\b", re.I)
 PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
 
 
@@ -44,8 +51,8 @@ class Thresholds:
     """Calibrated with ``guide eval`` on the dev sets; see the README."""
 
     weak_similarity: float = 0.30  # best dense cosine below this: weak evidence...
-    weak_coverage: float = 0.5  # ...unless the best source covers this share of the words
-    min_terms_for_question: int = 2  # fewer content words than this: too vague to answer
+    weak_coverage: float = 0.6  # ...unless a top source has this (IDF-weighted) share of words
+    min_coverage: float = 0.4  # below this the question's key words are simply not there
 
 
 class Assistant:
@@ -73,22 +80,25 @@ class Assistant:
         if guarded.blocked:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
+        earlier = [check(turn).redacted for turn in history]
+        query = self.contextualise(question, earlier)
         for pattern, reason, where in REFUSALS:
-            if pattern.search(question):
+            # on the conversation so far: "my manager signed it off" does not unlock it
+            if pattern.search(query):
                 return Answer(status="blocked", question=question, timings_ms=timings,
                               text=msg.BLOCKED_REQUEST.format(reason=reason, where=where))
-        if ASKS_FOR_PERSON.search(question):
+        if ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question):
             return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
                           contact=self.settings.default_contact,
                           text=msg.TALK_TO_A_PERSON.format(
                               contact=self.settings.default_contact))
 
-        earlier = [check(turn).redacted for turn in history]
-        query = self.contextualise(question, earlier)
-        hits = self.retriever.search(query, k=self.settings.retrieval_k, audience=audience)
+        ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
+                                       audience=audience)
+        hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
-        answer = self.compose(question, query, hits)
-        answer.retrieved = [h.chunk_id for h in hits]
+        answer = self.compose(question, query, hits, earlier[-1] if earlier else "")
+        answer.retrieved = [h.chunk_id for h in ranked]
         lap("compose")
         answer.timings_ms = timings
         return answer
@@ -106,17 +116,28 @@ class Assistant:
         return question
 
     # -- deciding and writing the answer --------------------------------------------------
-    def compose(self, question: str, query: str, hits: list[Retrieved]) -> Answer:
+    def compose(self, question: str, query: str, hits: list[Retrieved], earlier: str = ""
+                ) -> Answer:
         th = self.thresholds
         terms = content_terms(query)
-        if len(terms) < th.min_terms_for_question:
+        if too_vague(query, terms):
             return Answer(status="need_more_detail", question=question,
                           text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
+        idf = self.retriever.snapshot().keyword.idf
         best_similarity = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
-        best_coverage = max((coverage(terms, h.text) for h in hits[:3]), default=0.0)
-        if not hits or (best_similarity < th.weak_similarity
-                        and best_coverage < th.weak_coverage):
+        best_coverage = max((weighted_coverage(terms, h.text, idf) for h in hits[:3]),
+                            default=0.0)
+        if not hits or best_coverage < th.min_coverage or (
+                best_similarity < th.weak_similarity and best_coverage < th.weak_coverage):
             return self.cannot_answer(question, hits)
+
+        texts = [h.text for h in hits]
+        options = (variant_options(question, texts, earlier)
+                   or classification_options(query, texts))
+        if options:
+            follow_up = msg.NEED_MORE_DETAIL_WHICH.format(options=options_text(options))
+            return Answer(status="need_more_detail", question=question, text=follow_up,
+                          follow_up=follow_up)
 
         sentences = candidate_sentences(hits, max_sources=4)
         if not sentences:
@@ -149,6 +170,18 @@ class Assistant:
         vectors = self.kb.embeddings.embed_documents([query, *texts])
         q = vectors[0]
         return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors[1:]]
+
+
+def too_vague(question: str, terms: set[str]) -> bool:
+    """No subject at all ("Is this allowed?"), or one common word ("Do I need permission?");
+    a single named thing ("Is Cursor allowed?") is a fine question."""
+    if not terms:
+        return True
+    if len(terms) > 1:
+        return False
+    named = re.search(r"(?<!^)(?<![.?!]\s)\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Z][a-z]+)\b",
+                      question.strip())
+    return named is None
 
 
 def citation(number: int, hit: Retrieved, quote: str, today: dt.date | None = None) -> Citation:

@@ -20,6 +20,9 @@ QUESTION_WORDS = {
     "guidance", "rule", "rules", "quote", "exact", "exactly", "wording", "bit", "thing",
     "something", "anything", "else", "also", "just", "now", "still", "yes", "no", "not",
     "guide", "policy", "doing", "make", "let", "one", "ones",
+    # asking about the answer itself ("give me a longer answer")
+    "answer", "answers", "longer", "shorter", "structured", "numbered", "explain", "detail",
+    "details", "summary", "summarise", "summarize", "simpler", "again", "give", "more", "less",
 }
 STOP = set(STOPWORDS_EN_PLUS) | QUESTION_WORDS
 
@@ -46,6 +49,15 @@ def words(text: str) -> list[str]:
 
 def content_terms(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOP and len(w) > 1}
+
+
+def weighted_coverage(question_terms: set[str], text: str, weight) -> float:
+    """Like ``coverage``, but rare words (the ones that say what the question is about)
+    count for more: ``weight`` maps a term to its importance (e.g. its IDF)."""
+    total = sum(weight(t) for t in question_terms)
+    if not total:
+        return 0.0
+    return sum(weight(t) for t in question_terms & content_terms(text)) / total
 
 
 def coverage(question_terms: set[str], text: str) -> float:

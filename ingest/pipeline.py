@@ -193,30 +193,44 @@ class Ingestor:
         the embedding, when there are enough files for that to pay."""
         config = PrepareConfig(self.kb.model, self.settings.chunk_tokens,
                                self.settings.max_upload_mb * 1_000_000)
+        def inline(item: tuple[Path, str, str]) -> Prepared | BaseException:
+            try:
+                return prepare(*item, audience, config)
+            except Exception as exc:
+                return exc
+
         if self.settings.parse_workers == 0 or len(todo) < PARALLEL_FROM:
             for item in todo:
-                try:
-                    yield item, prepare(*item, audience, config)
-                except Exception as exc:
-                    yield item, exc
+                yield item, inline(item)
             return
         context = multiprocessing.get_context("spawn")  # never fork a process running torch
         with ProcessPoolExecutor(self.settings.parse_workers, mp_context=context) as pool:
-            futures = deque()
-            items = iter(todo)
-            for item in items:
-                futures.append((item, pool.submit(prepare, *item, audience, config)))
+            futures: deque[tuple[tuple[Path, str, str], Future | None]] = deque()
+            broken = False
+            for item in todo:
+                future = None
+                if not broken:
+                    try:
+                        future = pool.submit(prepare, *item, audience, config)
+                    except BrokenProcessPool:
+                        broken = True  # e.g. no __main__ guard in an embedding script
+                futures.append((item, future))
                 if len(futures) > PREFETCH:
-                    yield self._result(*futures.popleft())
+                    yield self._result(*futures.popleft(), inline)
             while futures:
-                yield self._result(*futures.popleft())
+                yield self._result(*futures.popleft(), inline)
 
     @staticmethod
-    def _result(item, future: Future) -> tuple[tuple[Path, str, str], Prepared | BaseException]:
+    def _result(item, future: Future | None, inline) -> tuple[tuple[Path, str, str],
+                                                             Prepared | BaseException]:
+        """A worker's result; the work is done here instead if the worker could not do it."""
+        if future is None:
+            return item, inline(item)
         try:
             return item, future.result()
         except BrokenProcessPool:
-            return item, IngestError("the document parser crashed on this file")
+            log.warning("parser process stopped; parsing %s in this process", item[0])
+            return item, inline(item)
         except Exception as exc:
             return item, exc
 

@@ -8,6 +8,7 @@ never serve a stale chunk.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,17 @@ class KeywordIndex:
     def prepare(text_: str) -> str:
         # "OFFICIAL-SENSITIVE" should match "official sensitive" and itself
         return re.sub(r"(\w)-(\w)", r"\1 \2", text_)
+
+    def idf(self, stemmed: str) -> float:
+        """Inverse document frequency of a (stemmed, lower-case) term; unseen terms score
+        highest, since nothing in the guidance mentions them."""
+        n = max(len(self.table), 1)
+        token = self.bm25.vocab_dict.get(stemmed) if len(self.table) else None
+        df = 0
+        if token is not None:
+            indptr = self.bm25.scores["indptr"]
+            df = int(indptr[token + 1] - indptr[token])
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row in the chunk table, score), best first; empty when nothing matches."""
