@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.bench import baseline_documents, query_benchmark, retrieval_benchmark
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
@@ -49,11 +50,8 @@ def eval_command(
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        table = Table("figure", "value", title=f"guide eval {gold.name}", title_justify="left")
-        for key, value in result.items():
-            if key != "failures":
-                table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-        Console().print(table)
+        print_figures(f"guide eval {gold.name}",
+                      {k: v for k, v in result.items() if k != "failures"})
         for f in result["failures"]:
             Console(highlight=False).print(
                 f"  {f['id']}: expected {'/'.join(f['expected'])}, got {f['got']}: "
@@ -64,6 +62,74 @@ def eval_command(
     if min_status is not None and (result["status_accuracy"] or 0) < min_status:
         failed = True
     raise typer.Exit(1 if failed else 0)
+
+
+EVALDATA = Path("../shared/evaldata")
+GDPR_FILE = "GDPR-Regulation-EU-2016-679.pdf"  # "GDPR.pdf" in the GDPR/AI Act question set
+
+
+def print_figures(title: str, figures: dict) -> None:
+    table = Table("figure", "value", title=title, title_justify="left")
+    for key, value in figures.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    Console().print(table)
+
+
+def bench_retrieval(
+    beir: Annotated[Path, typer.Argument(help="A BEIR folder.")] = EVALDATA / "bench/scifact",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """nDCG@10 on a BEIR set for dense alone, BM25 alone and hybrid, in one run."""
+    with tempfile.TemporaryDirectory(prefix="guide-bench-") as tmp:
+        settings = Settings().model_copy(update={"data_dir": Path(tmp)})
+        figures = retrieval_benchmark(KnowledgeBase(settings), beir)
+    if as_json:
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+    else:
+        print_figures(f"guide bench retrieval ({beir})", figures)
+
+
+def bench_query(
+    docs: Annotated[Path, typer.Argument(help="Documents to index.")] = EVALDATA / "docs",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Latency (p50/p95) and page hit@5 of Guide's retrieval and full answer beside the
+    tutorial LangChain pipeline, on the same documents and questions. Indexes are kept under
+    the data dir (bench-query/), so a second run only measures."""
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    base = Settings()
+    settings = base.model_copy(update={"data_dir": base.data_dir / "bench-query"})
+    kb = KnowledgeBase(settings)
+    Ingestor(settings, kb).run([docs])
+    assistant = Assistant(settings, kb)
+    baseline = Chroma(collection_name="tutorial-baseline", embedding_function=kb.embeddings,
+                      client=kb.vector_store._client)
+    if baseline._collection.count() == 0:
+        files = [p for p in sorted(docs.rglob("*")) if p.is_file()]
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        chunks = [c for c in splitter.split_documents(baseline_documents(files))
+                  if c.page_content.strip()]
+        for start in range(0, len(chunks), 256):
+            baseline.add_documents(chunks[start:start + 256])
+    questions: list[tuple[str, str | None, int | None]] = []
+    gdpr = EVALDATA / "qa/gdpr-aiact-nist-rag-questions/questions.json"
+    if gdpr.exists():
+        for row in json.loads(gdpr.read_text()):
+            if row.get("source") == "GDPR.pdf":
+                questions.append((row["question"], GDPR_FILE, row.get("page")))
+    defra = EVALDATA / "qa/defra-ai-toolkit/dev-golden-set.jsonl"
+    if defra.exists():
+        questions += [(json.loads(line)["question"], None, None)
+                      for line in defra.read_text().splitlines() if line.strip()]
+    figures = query_benchmark(assistant, baseline, questions)
+    figures["guide_chunks"] = kb.chunk_count()
+    figures["baseline_chunks"] = baseline._collection.count()
+    if as_json:
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+    else:
+        print_figures(f"guide bench query ({docs})", figures)
 
 
 def build_cli() -> typer.Typer:
@@ -77,6 +143,8 @@ def build_cli() -> typer.Typer:
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
     app.command("eval")(eval_command)
+    bench_app.command("retrieval")(bench_retrieval)
+    bench_app.command("query")(bench_query)
     app.add_typer(bench_app, name="bench")
     return app
 

@@ -35,5 +35,6 @@ class Answer(BaseModel):
     chunks_used: list[str] = Field(default_factory=list)  # chunk ids
     chunk_hashes: list[str] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list)  # chunk ids, best first
-    mode: str = "extractive"
+    mode: str = "extractive"  # or "llm"
+    prompt_version: str | None = None
     notice: str | None = None  # e.g. "the language model was unreachable"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -11,12 +12,19 @@ from dataclasses import dataclass
 from assistant import messages as msg
 from assistant.answer import Answer, Citation
 from assistant.clarify import classification_options, options_text, variant_options
-from assistant.extractive import candidate_sentences, score_sentences, select
+from assistant.extractive import body_of, candidate_sentences, score_sentences, select
 from assistant.guard import check
+from assistant.llm import QuoteCheckFailed, build_chat_model, draft
+from assistant.messages import MESSAGES_VERSION
+from assistant.prompts import PROMPT_VERSION
 from assistant.terms import content_terms, weighted_coverage
 from knowledge.base import KnowledgeBase
+from knowledge.errors import ModelUnavailable
 from knowledge.retriever import HybridRetriever, Retrieved
 from knowledge.settings import Settings
+
+log = logging.getLogger(__name__)
+LLM_SOURCES = 5  # chunks the model sees
 
 # "Can I speak to someone?", "I'd like to talk to a human"
 ASKS_FOR_PERSON = re.compile(
@@ -62,6 +70,7 @@ class Assistant:
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
         self.thresholds = thresholds or Thresholds()
+        self.model = build_chat_model(settings)
 
     # -- the pipeline ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,
@@ -97,7 +106,7 @@ class Assistant:
                                        audience=audience)
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
-        answer = self.compose(question, query, hits, earlier[-1] if earlier else "")
+        answer = self.compose(question, query, hits, earlier)
         answer.retrieved = [h.chunk_id for h in ranked]
         lap("compose")
         answer.timings_ms = timings
@@ -116,8 +125,10 @@ class Assistant:
         return question
 
     # -- deciding and writing the answer --------------------------------------------------
-    def compose(self, question: str, query: str, hits: list[Retrieved], earlier: str = ""
-                ) -> Answer:
+    def compose(self, question: str, query: str, hits: list[Retrieved],
+                history: list[str] | None = None) -> Answer:
+        history = history or []
+        earlier = history[-1] if history else ""
         th = self.thresholds
         terms = content_terms(query)
         if too_vague(query, terms):
@@ -139,27 +150,40 @@ class Assistant:
             return Answer(status="need_more_detail", question=question, text=follow_up,
                           follow_up=follow_up)
 
+        if self.model is not None:
+            try:
+                return self.llm_answer(question, query, hits, history)
+            except (ModelUnavailable, QuoteCheckFailed) as exc:
+                log.warning("falling back to the extractive answer: %s", exc)
+                answer = self.extractive(question, query, hits)
+                answer.notice = msg.FALLBACK_NOTICE
+                return answer
+        return self.extractive(question, query, hits)
+
+    def extractive(self, question: str, query: str, hits: list[Retrieved]) -> Answer:
         sentences = candidate_sentences(hits, max_sources=4)
         if not sentences:
             return self.cannot_answer(question, hits)
         similarities = self.sentence_similarities(query, [s.text for s in sentences])
         score_sentences(query, sentences, similarities)
         chosen = select(sentences, max_sentences=3, per_source=2)
+        cited = Citations()
+        parts = [f"{s.text} [{cited.add(s.hit, s.text)}]" for s in chosen]
+        return cited.answer(question, " ".join(parts), mode="extractive")
 
-        numbers: dict[str, int] = {}
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for s in chosen:
-            if s.hit.chunk_id not in numbers:
-                numbers[s.hit.chunk_id] = len(numbers) + 1
-            n = numbers[s.hit.chunk_id]
-            parts.append(f"{s.text} [{n}]")
-            citations.append(citation(n, s.hit, s.text))
-        return Answer(
-            status="answered", question=question, text=" ".join(parts), citations=citations,
-            chunks_used=list(numbers), chunk_hashes=[h.meta.get("content_hash", "")
-                                                     for h in hits if h.chunk_id in numbers],
-        )
+    def llm_answer(self, question: str, query: str, hits: list[Retrieved],
+                   history: list[str]) -> Answer:
+        sources = hits[:LLM_SOURCES]
+        labelled = [(source_label(h), body_of(h)) for h in sources]
+        drafted = draft(self.model, question, history, labelled)
+        if drafted.status == "cannot_answer":
+            answer = self.cannot_answer(question, hits)
+            answer.mode = "llm"
+            return answer
+        cited = Citations()
+        numbers = [cited.add(sources[i], quote) for i, quote in drafted.quotes]
+        markers = " ".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        return cited.answer(question, f"{drafted.text} {markers}", mode="llm")
 
     def cannot_answer(self, question: str, hits: list[Retrieved]) -> Answer:
         contact = self.settings.default_contact
@@ -170,6 +194,36 @@ class Assistant:
         vectors = self.kb.embeddings.embed_documents([query, *texts])
         q = vectors[0]
         return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors[1:]]
+
+
+class Citations:
+    """Numbers sources in the order they are first cited: markers can only be ones we made."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.items: list[Citation] = []
+        self.hashes: list[str] = []
+
+    def add(self, hit: Retrieved, quote: str) -> int:
+        if hit.chunk_id not in self.numbers:
+            self.numbers[hit.chunk_id] = len(self.numbers) + 1
+            self.hashes.append(hit.meta.get("content_hash", ""))
+        n = self.numbers[hit.chunk_id]
+        self.items.append(citation(n, hit, quote))
+        return n
+
+    def answer(self, question: str, text: str, mode: str) -> Answer:
+        return Answer(status="answered", question=question, text=text, citations=self.items,
+                      chunks_used=list(self.numbers), chunk_hashes=self.hashes, mode=mode,
+                      prompt_version=PROMPT_VERSION if mode == "llm" else MESSAGES_VERSION)
+
+
+def source_label(hit: Retrieved) -> str:
+    meta = hit.meta
+    parts = [meta.get("title", ""), meta.get("heading_path", "")]
+    if meta.get("page"):
+        parts.append(f"page {meta['page']}")
+    return " > ".join(p for p in parts if p)
 
 
 def too_vague(question: str, terms: set[str]) -> bool:

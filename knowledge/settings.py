@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -44,6 +44,16 @@ class Settings(BaseSettings):
         "your line manager or the Information Governance Team",
         description="Who Guide points staff to when the guidance does not answer.",
     )
+    llm_provider: Literal["none", "openai", "azure", "ollama"] = Field(
+        "none",
+        description="'none': extractive answers, no model. 'openai': any OpenAI-compatible "
+        "server (OpenAI, vLLM, llama.cpp) at llm_base_url. 'azure': Azure OpenAI. 'ollama'.",
+    )
+    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1")
+    llm_model: str = Field("gpt-4o-mini", description="Model (or Azure deployment) name.")
+    llm_api_key: SecretStr | None = None
+    llm_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
+    llm_timeout_s: float = Field(30.0, gt=0)
     max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
