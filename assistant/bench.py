@@ -102,20 +102,30 @@ def baseline_documents(files: list[Path]) -> list[Document]:
     return docs
 
 
-def found(metas: list[dict], gold_file: str, gold_page: int | None) -> bool:
-    return any(Path(m.get("source", "")).name == gold_file
-               and (gold_page is None or m.get("page") == gold_page) for m in metas)
+Gold = list[tuple[str, int | None]]  # (resolved source path, page or None) pairs
+
+
+def recall_at5(metas: list[dict], gold: Gold) -> float:
+    pages: list[tuple[str, Any]] = []
+    for m in metas:
+        key = (m.get("source", ""), m.get("page"))
+        if key not in pages:
+            pages.append(key)
+    top = pages[:5]
+    found = [g for g in gold if any(src == g[0] and (g[1] is None or page == g[1])
+                                    for src, page in top)]
+    return len(found) / len(gold)
 
 
 def query_benchmark(
-    assistant: Assistant, baseline_store: Any, questions: list[tuple[str, str | None, int | None]],
+    assistant: Assistant, baseline_store: Any, questions: list[tuple[str, Gold]],
 ) -> dict[str, Any]:
-    """``questions``: (question, gold file name or None, gold page or None)."""
+    """``questions``: (question, gold pages; empty when only latency is measured)."""
     retriever = assistant.retriever
     retriever.search("warm up")
     baseline_store.similarity_search("warm up", k=5)
     timing: dict[str, list[float]] = defaultdict(list)
-    hits_at5: dict[str, list[bool]] = defaultdict(list)
+    recall: dict[str, list[float]] = defaultdict(list)
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
         started = time.perf_counter()
@@ -123,22 +133,17 @@ def query_benchmark(
         timing[name].append((time.perf_counter() - started) * 1000)
         return result
 
-    for question, gold_file, gold_page in questions:
+    for question, gold in questions:
         ours = timed("guide_retrieval", lambda q=question: retriever.search(q, k=10))
         timed("guide_full_answer", lambda q=question: assistant.ask(q))
         theirs = timed("baseline_retrieval",
                        lambda q=question: baseline_store.similarity_search(q, k=5))
-        if gold_file:
-            pages: list[dict] = []
-            for h in ours:
-                key = {"source": h.meta.get("source"), "page": h.meta.get("page")}
-                if key not in pages:
-                    pages.append(key)
-            hits_at5["guide"].append(found(pages[:5], gold_file, gold_page))
-            hits_at5["baseline"].append(found([d.metadata for d in theirs], gold_file, gold_page))
+        if gold:
+            recall["guide"].append(recall_at5([h.meta for h in ours], gold))
+            recall["baseline"].append(recall_at5([d.metadata for d in theirs], gold))
     return {
         "questions": len(questions),
         "latency_ms": {name: percentiles(ms) for name, ms in timing.items()},
-        "page_hit@5": {name: round(statistics.fmean(v), 3) for name, v in hits_at5.items()},
-        "questions_with_gold_page": len(hits_at5["guide"]),
+        "page_recall@5": {name: round(statistics.fmean(v), 3) for name, v in recall.items()},
+        "questions_with_gold_pages": len(recall["guide"]),
     }

@@ -112,10 +112,16 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
                                          meta_of.get(c.chunk_id, {})):
                 invented += 1
 
-        if row.pages:
+        retrieved = answer.retrieved
+        if not retrieved and answer.status != "blocked":
+            # answered without looking (e.g. "talk to a person"): measure retrieval anyway
+            query = assistant.contextualise(row.question, row.earlier)
+            retrieved = [h.chunk_id for h in assistant.retriever.search(
+                query, k=2 * assistant.settings.retrieval_k, audience=row.audience)]
+        if row.pages and answer.status != "blocked":
             expected = set(row.pages)
             ranked: list[set[str]] = []
-            for cid in answer.retrieved:
+            for cid in retrieved:
                 keys = page_keys(meta_of.get(cid, {}), docs)
                 if not any(keys == seen for seen in ranked):
                     ranked.append(keys)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -113,7 +114,7 @@ def sources_list(
         return
     table = Table("doc id", "title", "format", "chunks", "version", "review", "audience", "note")
     for e in entries:
-        past = e.policy.get("review_date") and e.policy["review_date"] < _today()
+        past = e.policy.get("review_date") and e.policy["review_date"] < dt.date.today().isoformat()
         note = "superseded by " + ", ".join(e.superseded_by) if e.superseded_by else ""
         note = note or ("past review date" if past else "")
         table.add_row(e.doc_id, e.title[:50], e.format, str(e.chunks),
@@ -121,12 +122,6 @@ def sources_list(
                       ", ".join(e.policy.get("audience", [])), note)
     _c.out.print(table)
     _c.out.print(f"{len(entries)} documents, {sum(e.chunks for e in entries)} chunks.")
-
-
-def _today() -> str:
-    import datetime as dt
-
-    return dt.date.today().isoformat()
 
 
 @sources_app.command("show")

@@ -109,15 +109,14 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
     return unique, missing
 
 
-def fingerprint(path: Path, default_audience: str | None) -> tuple[str, bytes]:
+def fingerprint(path: Path, default_audience: str | None) -> str:
     """The document's version hash: its bytes, its sidecar and the audience it was given."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data)
+    digest = hashlib.sha256(path.read_bytes())
     sidecar = sidecar_path(path)
     if sidecar is not None:
         digest.update(b"\0sidecar\0" + sidecar.read_bytes())
     digest.update(b"\0audience\0" + (default_audience or "").encode())
-    return digest.hexdigest(), data
+    return digest.hexdigest()
 
 
 class Ingestor:
@@ -169,7 +168,7 @@ class Ingestor:
         for path in files:
             source = str(path.resolve())
             try:
-                doc_hash, _ = fingerprint(path, audience)
+                doc_hash = fingerprint(path, audience)
             except OSError as exc:
                 done(FileOutcome(str(path), "failed", f"cannot read file: {exc.strerror or exc}"))
                 continue

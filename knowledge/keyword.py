@@ -15,11 +15,12 @@ from typing import Any
 
 import bm25s
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
 from sqlalchemy import text
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-STOPWORDS = "english"
+STOPWORDS = "english"  # bm25s's list, the same as STOPWORDS_EN used for queries
 TOKEN = r"(?u)\b\w[\w-]*\w\b|\b\w\b"
 
 
@@ -48,6 +49,7 @@ class KeywordIndex:
     def __init__(self, table: ChunkTable) -> None:
         self.table = table
         self.stemmer = _stemmer()
+        self.stopwords = set(STOPWORDS_EN)
         self.bm25 = bm25s.BM25()
         if len(table):
             tokens = bm25s.tokenize(
@@ -72,20 +74,25 @@ class KeywordIndex:
             df = int(indptr[token + 1] - indptr[token])
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def query_tokens(self, query: str) -> list[str]:
+        """The query as the index's own vocabulary: same pattern, stopwords and stemmer."""
+        words = re.findall(TOKEN, self.prepare(query).lower())
+        words = [w for w in words if w not in self.stopwords]
+        if self.stemmer is not None:
+            words = self.stemmer.stemWords(words)
+        vocab = self.bm25.vocab_dict
+        return [w for w in dict.fromkeys(words) if w in vocab]
+
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(row in the chunk table, score), best first; empty when nothing matches."""
-        if not len(self.table):
+        tokens = self.query_tokens(query) if len(self.table) else []
+        if not tokens:
             return []
-        tokens = bm25s.tokenize(
-            [self.prepare(query)], stopwords=STOPWORDS, stemmer=self.stemmer,
-            show_progress=False, token_pattern=TOKEN,
-        )
-        if not tokens.ids or not len(tokens.ids[0]):
-            return []
-        k = min(k, len(self.table))
-        rows, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, n_threads=1)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True)
-                if s > 0 and np.isfinite(s)]
+        scores = self.bm25.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
 
 
 def record_stamp(engine: Any, namespace: str) -> tuple[int, str]:

@@ -166,3 +166,36 @@ def test_remove_source(tmp_path, kb, settings):
     assert all("Alpha" not in b for b in chunk_bodies(kb))
     # removed files come back as new on the next run
     assert Ingestor(settings, kb).run([tmp_path]).summary()["added"] == 1
+
+
+def test_retriever_follows_the_index(tmp_path, kb, settings, monkeypatch):
+    """The keyword index is rebuilt when an ingest changes the record manager."""
+    import knowledge.retriever
+
+    monkeypatch.setattr(knowledge.retriever, "STAMP_EVERY_S", 0.0)
+    (tmp_path / "a.md").write_text("# Email\n\nUse secure email for partners.\n")
+    ingestor = Ingestor(settings, kb)
+    ingestor.run([tmp_path])
+    retriever = HybridRetriever(kb)
+    assert all(h.meta["doc_id"] != "b" for h in retriever.search("zebra crossings", k=5))
+    (tmp_path / "b.md").write_text("# Zebra\n\nZebra crossings are painted white.\n")
+    ingestor.run([tmp_path])
+    hits = retriever.search("zebra crossings", k=5, mode="keyword")
+    assert hits[0].meta["doc_id"] == "b"
+    (tmp_path / "b.md").unlink()
+    ingestor.run([tmp_path], sync=True)
+    assert all(h.meta["doc_id"] != "b" for h in retriever.search("zebra crossings", k=5))
+
+
+def test_exact_and_hnsw_dense_search_agree(tmp_path, kb, settings, monkeypatch):
+    import knowledge.retriever
+
+    shutil.copytree(SAMPLE, tmp_path / "kb")
+    Ingestor(settings, kb).run([tmp_path / "kb"])
+    query = "how do I reset my password and MFA"
+    exact = [h.chunk_id for h in HybridRetriever(kb).search(query, k=5, mode="dense")]
+    monkeypatch.setattr(knowledge.retriever, "EXACT_SEARCH_UP_TO", 0)
+    hnsw_retriever = HybridRetriever(kb)
+    assert hnsw_retriever.snapshot().vectors is None
+    hnsw = [h.chunk_id for h in hnsw_retriever.search(query, k=5, mode="dense")]
+    assert exact == hnsw
