@@ -82,6 +82,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
     snapshot = assistant.retriever.snapshot()
     meta_of = {cid: snapshot.table.metas[i] for cid, i in snapshot.rows.items()}
     text_of = {cid: snapshot.table.texts[i] for cid, i in snapshot.rows.items()}
+    indexed_pages = set().union(*(page_keys(m, docs) for m in meta_of.values()))
+    unreachable: set[str] = set()
     assistant.ask("warm up")
 
     recall = {1: [], 5: []}
@@ -118,8 +120,10 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
             query = assistant.contextualise(row.question, row.earlier)
             retrieved = [h.chunk_id for h in assistant.retriever.search(
                 query, k=2 * assistant.settings.retrieval_k, audience=row.audience)]
-        if row.pages and answer.status != "blocked":
-            expected = set(row.pages)
+        # a gold page that is not in the index (missing or empty file) cannot be retrieved
+        expected = {p for p in row.pages if p in indexed_pages}
+        unreachable |= set(row.pages) - expected
+        if expected and answer.status != "blocked":
             ranked: list[set[str]] = []
             for cid in retrieved:
                 keys = page_keys(meta_of.get(cid, {}), docs)
@@ -150,6 +154,7 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
         "status_accuracy_by_status": {s: mean(v) for s, v in sorted(per_status.items())},
         "status_confusion": {f"{e}->{g}": n for (e, g), n in sorted(confusion.items())},
         "verbatim_rules": mean(rule_ok),
+        "gold_pages_not_in_index": sorted(unreachable),
         "invented_quotes": invented,
         "latency_ms_p50": round(percentile(latencies, 0.5), 1),
         "latency_ms_p95": round(percentile(latencies, 0.95), 1),
