@@ -17,11 +17,14 @@ from assistant.bench import baseline_documents, query_benchmark, retrieval_bench
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
+from channels.server import bind, build_channels, run
 from ingest.bench import bench_app
 from ingest.cli import ingest_command, sources_app
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
+from knowledge.errors import GuideError
 from knowledge.settings import Settings
+from usage.factory import open_usage_log
 
 
 def assistant_over(docs: Path, data_dir: Path) -> Assistant:
@@ -146,6 +149,32 @@ def bench_query(
             print_figures(f"guide bench query: {name}", part)
 
 
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    slack_mode: Annotated[str | None, typer.Option(
+        help="socket (outbound only) or http (Slack POSTs to /slack/events).")] = None,
+) -> None:
+    """Run Guide: the web app and, when SLACK_BOT_TOKEN is set, the Slack bot."""
+    overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port),
+                                                   ("slack_mode", slack_mode)) if v is not None}
+    err = Console(stderr=True)
+    try:
+        settings = Settings(**overrides)
+        usage = open_usage_log(settings)
+        assistant = Assistant(settings, usage=usage)
+        assistant.ask("warm up")  # load the model and the index before the first question
+        channels = build_channels(settings, assistant, usage)
+        sock = bind(settings.host, settings.port)
+    except (GuideError, OSError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    err.print(f"Guide is serving http://{shown_host}:{sock.getsockname()[1]}/ with "
+              f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}.")
+    run(channels, sock)
+
+
 def build_cli() -> typer.Typer:
     app = typer.Typer(
         help="Guide: cited answers for staff from your organisation's own guidance.",
@@ -157,6 +186,7 @@ def build_cli() -> typer.Typer:
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
     app.command("eval")(eval_command)
+    app.command("serve")(serve_command)
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("query")(bench_query)
     app.add_typer(bench_app, name="bench")

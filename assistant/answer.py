@@ -38,3 +38,5 @@ class Answer(BaseModel):
     mode: str = "extractive"  # or "llm"
     prompt_version: str | None = None
     notice: str | None = None  # e.g. "the language model was unreachable"
+    identifier_kinds: list[str] = Field(default_factory=list)  # what the guard found
+    record_id: str | None = None  # the usage log's id for this answer, when it was logged

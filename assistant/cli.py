@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from assistant.answer import Answer
 from assistant.core import Assistant
 from knowledge.errors import GuideError
 from knowledge.settings import Settings
+from usage.factory import open_usage_log
+from usage.log import Asked
 
 
 def render_text(answer: Answer) -> str:
@@ -37,7 +40,22 @@ def render_text(answer: Answer) -> str:
 
 
 def build_assistant() -> Assistant:
-    return Assistant(Settings())
+    settings = Settings()
+    try:
+        usage = open_usage_log(settings)
+    except Exception as exc:  # answering matters more than logging the answer
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] usage log unavailable, "
+                                   f"questions will not be recorded: {exc}")
+        usage = None
+    return Assistant(settings, usage=usage)
+
+
+def cli_user() -> Asked:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in a container
+        user = None
+    return Asked("cli", user=user, channel_type="terminal")
 
 
 def ask_command(
@@ -51,7 +69,7 @@ def ask_command(
     try:
         assistant = build_assistant()
         if question is not None:
-            answer = assistant.ask(question, audience=audience)
+            answer = assistant.ask(question, audience=audience, asked=cli_user())
             if as_json:
                 sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
             else:
@@ -59,7 +77,7 @@ def ask_command(
             return
         for line in sys.stdin:  # batch: the model is loaded once for every question
             if line.strip():
-                answer = assistant.ask(line.strip(), audience=audience)
+                answer = assistant.ask(line.strip(), audience=audience, asked=cli_user())
                 sys.stdout.write(answer.model_dump_json() + "\n")
                 sys.stdout.flush()
     except GuideError as exc:
@@ -86,6 +104,7 @@ def chat_command(
             break
         if not question:
             break
-        answer = assistant.ask(question, history=history, audience=audience)
+        answer = assistant.ask(question, history=history, audience=audience,
+                               asked=cli_user())
         console.print(render_text(answer), markup=False)
         history.append(answer.question)  # as guarded: identifiers never kept

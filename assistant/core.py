@@ -22,6 +22,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.errors import ModelUnavailable
 from knowledge.retriever import HybridRetriever, Retrieved
 from knowledge.settings import Settings
+from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
 LLM_SOURCES = 5  # chunks the model sees
@@ -65,16 +66,38 @@ class Thresholds:
 
 class Assistant:
     def __init__(self, settings: Settings, kb: KnowledgeBase | None = None,
-                 thresholds: Thresholds | None = None) -> None:
+                 thresholds: Thresholds | None = None, usage: UsageLog | None = None) -> None:
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
         self.thresholds = thresholds or Thresholds()
         self.model = build_chat_model(settings)
+        self.usage = usage
+        self.escalation_topics = [
+            re.compile(r"\b" + re.escape(t).replace(r"\ ", r"\s+") + r"\b", re.I)
+            for t in settings.escalation_topics]
 
     # -- the pipeline ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,
-            ) -> Answer:
+            asked: Asked | None = None) -> Answer:
+        """Answer ``question``; with ``asked`` (who and where), the answer is also logged
+        and ``record_id`` set, so feedback and escalations can refer to it."""
+        answer = self._answer(question, history, audience)
+        if asked is not None and self.usage is not None:
+            answer.record_id = self.log(asked, answer)
+        return answer
+
+    def log(self, asked: Asked, answer: Answer) -> str | None:
+        """Record an answer; a failing log never costs staff their answer."""
+        try:
+            return self.usage.record(  # type: ignore[union-attr]
+                asked, answer.model_dump(), identifier_kinds=answer.identifier_kinds,
+                model=self.settings.llm_model if answer.mode == "llm" else None)
+        except Exception:
+            log.exception("could not record a %s answer in the usage log", answer.status)
+            return None
+
+    def _answer(self, question: str, history: Sequence[str], audience: str | None) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -88,6 +111,7 @@ class Assistant:
         lap("guard")
         if guarded.blocked:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
+                          identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
         earlier = [check(turn).redacted for turn in history]
         query = self.contextualise(question, earlier)
@@ -96,7 +120,8 @@ class Assistant:
             if pattern.search(query):
                 return Answer(status="blocked", question=question, timings_ms=timings,
                               text=msg.BLOCKED_REQUEST.format(reason=reason, where=where))
-        if ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question):
+        if (ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question)
+                or any(t.search(query) for t in self.escalation_topics)):
             return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
                           contact=self.settings.default_contact,
                           text=msg.TALK_TO_A_PERSON.format(

@@ -95,6 +95,9 @@ class MiniLMEmbeddings(Embeddings):
         self.embedded = 0  # passages embedded by this instance (not cache hits)
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+        # one encode at a time: the fast tokenizer fails ("Already borrowed") when two threads
+        # use it at once, and torch already spreads one batch over every core
+        self._encode_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -128,13 +131,15 @@ class MiniLMEmbeddings(Embeddings):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        model = self.model
+        with self._encode_lock:
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return vectors.astype("float32").tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

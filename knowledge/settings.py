@@ -5,11 +5,20 @@ Built once at an entry point and passed down: no other module reads ``os.environ
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Ids = Annotated[list[str], NoDecode]  # "U1,U2" or a JSON list in the environment
+Contacts = Annotated[dict[str, str], NoDecode]  # "topic=C123,default=S456" or a JSON object
+
+
+def _env(name: str) -> AliasChoices:
+    """Slack's own variable names work as well as Guide's prefixed ones."""
+    return AliasChoices(f"GUIDE_{name}", name)
 
 
 class Settings(BaseSettings):
@@ -58,6 +67,82 @@ class Settings(BaseSettings):
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
     )
+
+    escalation_topics: Ids = Field(
+        default_factory=list,
+        description="Phrases whose questions always go to a person (e.g. whistleblowing).",
+    )
+    # -- usage log ------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="Usage log database (postgresql://...); default SQLite in data_dir."
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None, description="Key for pseudonymising user ids; replicas must share it. Default: "
+        "a random key kept in data_dir/pseudonym.key.",
+    )
+    retention_days: int | None = Field(
+        None, ge=1, description="Usage records older than this are deleted by a purge."
+    )
+    # -- Slack ----------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_mode: Literal["socket", "http"] = Field(
+        "socket", description="socket: outbound only (behind a firewall); http: Slack POSTs "
+        "to /slack/events on this server.",
+    )
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL override.")
+    slack_trainers: Ids = Field(
+        default_factory=list, description="Slack user ids allowed to add documents.")
+    slack_trainer_group: str | None = Field(
+        None, description="A Slack user group (S...) whose members may add documents.")
+    slack_managers: Ids = Field(
+        default_factory=list, description="Slack user ids shown usage figures in App Home.")
+    escalation_contacts: Contacts = Field(
+        default_factory=dict,
+        description="Who 'Ask a person' notifies, by topic: a topic is a doc id or a word of "
+        "the question; values are channel (C...) or user group (S...) ids; 'default' catches "
+        "the rest.",
+    )
+    host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
+    port: int = Field(8000, ge=0, le=65535)
+
+    @field_validator("escalation_topics", "slack_trainers", "slack_managers", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("escalation_contacts", mode="before")
+    @classmethod
+    def _split_contacts(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("use topic=ID pairs separated by commas, or a JSON object")
+            return {k.strip(): v.strip() for k, v in pairs}
+        return value
+
+    @property
+    def usage_db_url(self) -> str:
+        """SQLAlchemy URL of the usage log; ``postgresql://`` is driven by psycopg 3."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'guide.sqlite3').resolve()}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
 
     @property
     def chroma_dir(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ SAMPLE = ROOT / "knowledge" / "sample"
 EVALDATA = ROOT.parent / "shared" / "evaldata"
 
 _real_connect = socket.socket.connect
+# read before the autouse fixture clears GUIDE_* from the environment
+POSTGRES_URL = os.environ.get("GUIDE_TEST_DATABASE_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _loopback_only(self, address):
@@ -59,3 +63,40 @@ def real_embeddings():
     from knowledge.embeddings import MiniLMEmbeddings
 
     return MiniLMEmbeddings(Settings(data_dir=Path("/nonexistent")))
+
+
+def postgres_schema_url() -> tuple[str, str]:
+    """A fresh schema in the test PostgreSQL, or a skip saying why there is none."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"guide_test_{uuid.uuid4().hex[:12]}"
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} "
+                    f"(set GUIDE_TEST_DATABASE_URL): {type(exc).__name__}: {exc}")
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}", schema
+
+
+def drop_postgres_schema(schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(POSTGRES_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def usage_db_url(request, tmp_path):
+    """The usage log's database: SQLite in tmp_path, then a schema in the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'usage.sqlite3'}"
+        return
+    url, schema = postgres_schema_url()
+    yield url
+    drop_postgres_schema(schema)

@@ -1,0 +1,1 @@
+"""Thin adapters between staff and the assistant: Slack, the web app (and later Teams)."""

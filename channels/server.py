@@ -1,0 +1,74 @@
+"""Run Guide's server: the web app on one port and, in Socket Mode, Slack's websocket."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from assistant.core import Assistant
+from channels.slack.app import build_slack_app, web_client
+from channels.web.app import build_web_app
+from knowledge.errors import GuideError
+from knowledge.settings import Settings
+from usage.log import UsageLog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Channels:
+    web: Any  # the ASGI app
+    slack_app: Any | None
+    socket_handler: Any | None
+    slack_status: str
+
+
+def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) -> Channels:
+    """The web app, and Slack when its tokens are set (socket or HTTP mode)."""
+    if settings.slack_bot_token is None:
+        status = "not configured (set SLACK_BOT_TOKEN to answer in Slack)"
+        return Channels(build_web_app(assistant, usage, slack_status=status), None, None, status)
+    if settings.slack_mode == "http" and settings.slack_signing_secret is None:
+        raise GuideError("Slack HTTP mode needs SLACK_SIGNING_SECRET to verify requests")
+    if settings.slack_mode == "socket" and settings.slack_app_token is None:
+        raise GuideError("Slack Socket Mode needs SLACK_APP_TOKEN (xapp-...); or use "
+                         "--slack-mode http with SLACK_SIGNING_SECRET")
+    try:
+        slack_app = build_slack_app(settings, assistant, usage)
+    except Exception as exc:  # auth.test refused the token, or Slack is unreachable
+        raise GuideError(f"cannot start the Slack app: {exc}") from exc
+    if settings.slack_mode == "http":
+        status = "HTTP mode at /slack/events"
+        return Channels(build_web_app(assistant, usage, slack_app=slack_app,
+                                      slack_status=status), slack_app, None, status)
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(slack_app, app_token=settings.slack_app_token
+                                .get_secret_value(), web_client=web_client(settings))
+    status = "Socket Mode"
+    return Channels(build_web_app(assistant, usage, slack_status=status), slack_app, handler,
+                    status)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def run(channels: Channels, sock: socket.socket) -> None:
+    """Serve until interrupted; Socket Mode's connection runs beside the web server."""
+    if channels.socket_handler is not None:
+        channels.socket_handler.connect()
+    server = uvicorn.Server(uvicorn.Config(channels.web, log_level="warning", access_log=False))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        if channels.socket_handler is not None:
+            channels.socket_handler.close()

@@ -1,0 +1,1 @@
+"""Guide's web server: health, Slack's HTTP endpoint, and the pages for staff and managers."""

@@ -1,0 +1,1 @@
+"""The usage log: what staff asked, what Guide answered, feedback and escalations."""

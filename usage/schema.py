@@ -1,0 +1,85 @@
+"""Tables of the usage log. Changes to them go through an Alembic migration in migrations/."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+questions = Table(
+    "usage_questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("public_id", String(32), nullable=False, unique=True),  # in buttons and links
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("surface", String(16), nullable=False, index=True),  # slack | teams | web | cli
+    Column("user_hash", String(64), index=True),  # pseudonymised, never the raw id
+    Column("channel_type", String(24)),  # im | channel | assistant | command | ...
+    Column("conversation", String(64), index=True),  # pseudonymised thread key
+    Column("question", Text),  # as guarded; NULL for a blocked question
+    Column("identifier_kinds", JSON),  # what the guard found, for a blocked question
+    Column("status", String(24), nullable=False, index=True),
+    Column("answer", Text),
+    Column("citations", JSON, nullable=False),  # doc id, title, page, quote, version, hash...
+    Column("mode", String(16)),  # extractive | llm
+    Column("prompt_version", String(64)),
+    Column("model", String(128)),
+    Column("audience", String(64)),
+    Column("timings", JSON, nullable=False),
+    Column("latency_ms", Float),
+)
+
+feedback = Table(
+    "usage_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("usage_questions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user_hash", String(64)),
+    Column("helpful", Boolean, nullable=False),
+    Column("reason", Text),  # as guarded
+)
+
+escalations = Table(
+    "usage_escalations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("usage_questions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user_hash", String(64)),
+    Column("topic", String(128), nullable=False),
+    Column("contact", String(128), nullable=False),
+)
+
+# Keys of events already taken by one replica: a retried or duplicated delivery is dropped.
+event_claims = Table(
+    "usage_event_claims",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+audit = Table(
+    "usage_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(128), nullable=False),  # pseudonymised user or an account name
+    Column("action", String(32), nullable=False),  # upload | remove | reindex | export | ...
+    Column("target", Text, nullable=False),
+    Column("detail", JSON),
+)
