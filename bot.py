@@ -17,7 +17,8 @@ from assistant.bench import baseline_documents, query_benchmark, retrieval_bench
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
-from channels.server import bind, build_channels, run
+from channels.server import bind, build_channels, check_slack_settings, run
+from channels.slack.bench import bench_slack_command
 from ingest.bench import bench_app
 from ingest.cli import ingest_command, sources_app
 from ingest.pipeline import Ingestor
@@ -161,6 +162,7 @@ def serve_command(
     err = Console(stderr=True)
     try:
         settings = Settings(**overrides)
+        check_slack_settings(settings)
         usage = open_usage_log(settings)
         assistant = Assistant(settings, usage=usage)
         assistant.ask("warm up")  # load the model and the index before the first question
@@ -189,6 +191,7 @@ def build_cli() -> typer.Typer:
     app.command("serve")(serve_command)
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("query")(bench_query)
+    bench_app.command("slack")(bench_slack_command)
     app.add_typer(bench_app, name="bench")
     return app
 

@@ -27,16 +27,23 @@ class Channels:
     slack_status: str
 
 
-def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) -> Channels:
-    """The web app, and Slack when its tokens are set (socket or HTTP mode)."""
+def check_slack_settings(settings: Settings) -> None:
+    """Refuse, before anything starts, a Slack setup that cannot work."""
     if settings.slack_bot_token is None:
-        status = "not configured (set SLACK_BOT_TOKEN to answer in Slack)"
-        return Channels(build_web_app(assistant, usage, slack_status=status), None, None, status)
+        return
     if settings.slack_mode == "http" and settings.slack_signing_secret is None:
         raise GuideError("Slack HTTP mode needs SLACK_SIGNING_SECRET to verify requests")
     if settings.slack_mode == "socket" and settings.slack_app_token is None:
         raise GuideError("Slack Socket Mode needs SLACK_APP_TOKEN (xapp-...); or use "
                          "--slack-mode http with SLACK_SIGNING_SECRET")
+
+
+def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) -> Channels:
+    """The web app, and Slack when its tokens are set (socket or HTTP mode)."""
+    if settings.slack_bot_token is None:
+        status = "not configured (set SLACK_BOT_TOKEN to answer in Slack)"
+        return Channels(build_web_app(assistant, usage, slack_status=status), None, None, status)
+    check_slack_settings(settings)
     try:
         slack_app = build_slack_app(settings, assistant, usage)
     except Exception as exc:  # auth.test refused the token, or Slack is unreachable
@@ -59,6 +66,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # connections queue from now on, while the server starts
     return sock
 
 

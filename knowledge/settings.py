@@ -118,6 +118,12 @@ class Settings(BaseSettings):
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
 
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "llm_api_key", "pseudonym_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("escalation_contacts", mode="before")
     @classmethod
     def _split_contacts(cls, value: object) -> object:

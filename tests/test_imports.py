@@ -7,10 +7,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "knowledge": {"ingest", "assistant", "channels", "bot", "slack_bolt", "slack_sdk",
+    "knowledge": {"ingest", "assistant", "channels", "usage", "bot", "slack_bolt", "slack_sdk",
                   "microsoft_agents"},
-    "ingest": {"assistant", "channels", "bot"},
-    "assistant": {"channels", "bot", "ingest"},
+    "ingest": {"assistant", "channels", "usage", "bot"},
+    "assistant": {"channels", "bot", "ingest", "slack_bolt", "slack_sdk"},
+    # a leaf: it is written to, and reads only its settings
+    "usage": {"assistant", "channels", "ingest", "bot", "slack_bolt", "slack_sdk"},
+    "channels": {"bot"},
 }
 
 

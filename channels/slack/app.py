@@ -367,13 +367,16 @@ class SlackGuide:
 
 
 def build_slack_app(settings: Settings, assistant: GuideAssistant, usage: UsageLog,
-                    client: WebClient | None = None) -> App:
-    """The Bolt app; in HTTP mode Slack's requests are verified with the signing secret."""
+                    client: WebClient | None = None, process_before_response: bool = False,
+                    ) -> App:
+    """The Bolt app; in HTTP mode Slack's requests are verified with the signing secret.
+    ``process_before_response`` (answer, then ack) exists for the benchmark's baseline."""
     client = with_retries(client or web_client(settings))
     secret = settings.slack_signing_secret.get_secret_value() \
         if settings.slack_signing_secret else None
     app = App(client=client, signing_secret=secret or "",
-              request_verification_enabled=bool(secret), process_before_response=False,
+              request_verification_enabled=bool(secret),
+              process_before_response=process_before_response,
               logger=logging.getLogger("guide.slack.bolt"))
     SlackGuide(settings, assistant, usage).register(app)
     return app

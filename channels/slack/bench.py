@@ -1,0 +1,188 @@
+"""``guide bench slack``: signed events fired concurrently at the HTTP adapter.
+
+Events go to the production web app (Bolt behind Starlette and uvicorn) on a loopback port;
+answers go to a stand-in for Slack's Web API. Some deliveries are repeated, the way Slack
+retries, to count duplicates. The baseline is the same bot answering before it acks
+(``process_before_response``), the way a naive bot is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+
+from assistant.core import Assistant
+from channels.slack.app import build_slack_app
+from channels.web.app import build_web_app
+from ingest.pipeline import Ingestor
+from knowledge.base import KnowledgeBase
+from knowledge.settings import Settings
+from usage.factory import open_usage_log
+
+SAMPLE = Path(__file__).resolve().parents[2] / "knowledge" / "sample"
+
+QUESTIONS = [
+    "How do I reset my MFA?",
+    "Can I email a risk assessment to the council?",
+    "How do I share information with the police?",
+    "Can I use a USB stick to move files?",
+    "Can I put OFFICIAL data into ChatGPT?",
+    "How do I report a lost laptop?",
+]
+ACK_LIMIT_S = 3.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def signed_post(url: str, secret: str, payload: dict[str, Any],
+                extra: dict[str, str] | None = None) -> tuple[int, float]:
+    body = json.dumps(payload)
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+               "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
+                   timestamp=ts, body=body), **(extra or {})}
+    started = time.perf_counter()
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - started
+
+
+def fire(url: str, secret: str, team: str, bot_user: str, events: int, rate: float,
+         retries: float, posted: Callable[[], list[dict[str, Any]]],
+         wait_s: float = 120.0) -> dict[str, Any]:
+    """Send ``events`` mentions at ``rate`` per second (plus a share of retried deliveries)
+    and wait for their answers; returns the figures."""
+    run = uuid.uuid4().hex[:6]
+    acks: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+    channel = f"CBENCH{run}"
+
+    def send(n: int, retry: bool) -> None:
+        ts = f"{1_700_000_000 + n}.{run_number:06d}"
+        event = {"type": "app_mention", "user": f"UBENCH{n % 25}", "channel": channel,
+                 "ts": ts, "text": f"<@{bot_user}> {QUESTIONS[n % len(QUESTIONS)]}"}
+        payload = {"token": "bench", "team_id": team, "api_app_id": "ABENCH",
+                   "type": "event_callback", "event_id": f"Ev{run}{n}", "event": event,
+                   "event_time": int(time.time())}
+        extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} \
+            if retry else None
+        status, seconds = signed_post(url, secret, payload, extra)
+        with lock:
+            acks.append(seconds)
+            statuses.append(status)
+
+    run_number = int(run, 16) % 1_000_000
+    every = max(1, round(1 / retries)) if retries else 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(events):
+            pool.submit(send, n, False)
+            if every and n % every == 0:
+                pool.submit(send, n, True)  # Slack delivering the same event again
+            time.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
+    sent_s = time.perf_counter() - started
+    deadline = time.monotonic() + wait_s
+    mine: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        mine = [p for p in posted() if p.get("channel") == channel]
+        if len({p.get("thread_ts") for p in mine}) >= events:
+            break
+        time.sleep(0.1)
+    time.sleep(1.0)  # let any late duplicate arrive
+    mine = [p for p in posted() if p.get("channel") == channel]
+    answered_at = time.perf_counter() - started
+    threads = [p.get("thread_ts") for p in mine]
+    return {
+        "events": events,
+        "deliveries": len(statuses),
+        "rate_per_s": rate,
+        "acks_ok": sum(1 for s in statuses if s == 200),
+        "ack_ms": {"p50": round(percentile(acks, 0.5) * 1000, 1),
+                   "p95": round(percentile(acks, 0.95) * 1000, 1),
+                   "max": round(max(acks, default=0) * 1000, 1)},
+        "acks_over_3s": sum(1 for a in acks if a > ACK_LIMIT_S),
+        "answers_posted": len(set(threads)),
+        "duplicates": len(threads) - len(set(threads)),
+        "lost": events - len(set(threads)),
+        "send_seconds": round(sent_s, 2),
+        "all_answered_after_s": round(answered_at, 2),
+        "answers_per_s": round(len(set(threads)) / answered_at, 1) if answered_at else None,
+    }
+
+
+def summary_ok(figures: dict[str, Any]) -> bool:
+    return (figures["acks_over_3s"] == 0 and figures["duplicates"] == 0
+            and figures["lost"] == 0 and figures["acks_ok"] == figures["deliveries"])
+
+
+def bench_slack_command(
+    events: Annotated[int, typer.Option(help="Mentions to send.")] = 100,
+    rate: Annotated[float, typer.Option(help="Events per second.")] = 20.0,
+    retries: Annotated[float, typer.Option(help="Share of events Slack delivers twice.")] = 0.1,
+    baseline: Annotated[bool, typer.Option(help="Also run the answer-before-ack bot.")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ack latency, answers, duplicates and losses for N signed events at the HTTP adapter,
+    beside a bot that answers before it acks. Needs a source checkout (tests/fakes)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "tests" / "fakes" / "slack.py").exists():
+        raise typer.BadParameter("needs a source checkout: the fake Slack API is in tests/fakes")
+    sys.path.insert(0, str(root))
+    from tests.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack
+    from tests.live_server import LiveServer
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="guide-bench-slack-") as tmp, FakeSlack() as fake:
+        settings = Settings(data_dir=Path(tmp), slack_bot_token=BOT_TOKEN,
+                            slack_signing_secret=SIGNING_SECRET, slack_mode="http",
+                            slack_api_url=fake.api_url)
+        kb = KnowledgeBase(settings)
+        Ingestor(settings, kb).run([SAMPLE])
+        usage = open_usage_log(settings)
+        assistant = Assistant(settings, kb, usage=usage)
+        assistant.ask("warm up")
+        runs = [("guide", False)] + ([("baseline_answer_before_ack", True)] if baseline else [])
+        for name, before in runs:
+            client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+            app = build_slack_app(settings, assistant, usage, client=client,
+                                  process_before_response=before)
+            with LiveServer(build_web_app(assistant, usage, slack_app=app)) as server:
+                figures[name] = fire(
+                    server.url + "/slack/events", SIGNING_SECRET, TEAM, BOT_USER, events, rate,
+                    retries, lambda: [c.body for c in fake.of("chat.postMessage")])
+            figures[name]["target_met"] = summary_ok(figures[name])
+    if as_json:
+        sys.stdout.write(json.dumps(figures, indent=2) + "\n")
+        return
+    table = Table("figure", *figures, title=f"guide bench slack: {events} events at {rate}/s",
+                  title_justify="left")
+    for key in figures["guide"]:
+        table.add_row(key, *(json.dumps(f[key]) if isinstance(f[key], dict) else str(f[key])
+                             for f in figures.values()))
+    Console().print(table)
