@@ -17,6 +17,7 @@ from assistant.bench import baseline_documents, query_benchmark, retrieval_bench
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
+from channels.admin_cli import report_command, usage_app, users_app
 from channels.server import bind, build_channels, check_slack_settings, run
 from channels.slack.bench import bench_slack_command
 from ingest.bench import bench_app
@@ -189,6 +190,9 @@ def build_cli() -> typer.Typer:
     app.command("chat")(chat_command)
     app.command("eval")(eval_command)
     app.command("serve")(serve_command)
+    app.command("report")(report_command)
+    app.add_typer(usage_app, name="usage")
+    app.add_typer(users_app, name="users")
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("query")(bench_query)
     bench_app.command("slack")(bench_slack_command)

@@ -97,6 +97,15 @@ class Assistant:
             log.exception("could not record a %s answer in the usage log", answer.status)
             return None
 
+    def nearest_document(self, text: str) -> dict[str, str] | None:
+        """The document whose passage best matches ``text`` (for the knowledge-gap report)."""
+        hits = self.retriever.search(text, k=1)
+        if not hits:
+            return None
+        meta = hits[0].meta
+        return {"doc_id": meta.get("doc_id", ""), "title": meta.get("title", ""),
+                "section": meta.get("heading_path", "")}
+
     def _answer(self, question: str, history: Sequence[str], audience: str | None) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()

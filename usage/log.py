@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from usage.database import make_engine, migrate
 from usage.pseudonym import Pseudonymiser
-from usage.schema import audit, escalations, event_claims, feedback, questions
+from usage.schema import audit, citations, escalations, event_claims, feedback, questions
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
 CITATION_FIELDS = ("number", "doc_id", "title", "source", "page", "heading_path", "quote",
@@ -100,8 +100,18 @@ class UsageLog:
             "timings": timings,
             "latency_ms": round(sum(timings.values()), 2) if timings else None,
         }
+        cited: dict[str, dict[str, Any]] = {}
+        for c in row["citations"]:
+            if c.get("doc_id"):
+                cited.setdefault(c["doc_id"], c)
         with self.engine.begin() as conn:
-            conn.execute(insert(questions).values(**row))
+            qid = conn.execute(insert(questions).values(**row)).inserted_primary_key[0]
+            if cited:
+                conn.execute(insert(citations), [
+                    {"question_id": qid, "created_at": row["created_at"], "doc_id": doc_id,
+                     "title": c.get("title"), "version": c.get("version"),
+                     "review_date": c.get("review_date"), "content_hash": c.get("content_hash")}
+                    for doc_id, c in cited.items()])
         return public_id
 
     def _question_id(self, conn: Any, public_id: str) -> int | None:
@@ -181,6 +191,7 @@ class UsageLog:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
             conn.execute(delete(feedback).where(feedback.c.question_id.in_(old)))
             conn.execute(delete(escalations).where(escalations.c.question_id.in_(old)))
+            conn.execute(delete(citations).where(citations.c.question_id.in_(old)))
             removed = conn.execute(delete(questions).where(questions.c.created_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
             return removed.rowcount

@@ -83,3 +83,39 @@ audit = Table(
     Column("target", Text, nullable=False),
     Column("detail", JSON),
 )
+
+# One row per cited document of an answer, so reports count citations in SQL.
+citations = Table(
+    "usage_citations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("usage_questions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("doc_id", String(200), nullable=False, index=True),
+    Column("title", Text),
+    Column("version", String(64)),
+    Column("review_date", String(10)),  # ISO date, as the document's metadata gives it
+    Column("content_hash", String(64)),
+)
+
+# People who may sign in to the web pages, and one-time sign-in links.
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column("role", String(16), nullable=False),  # manager | trainer
+    Column("password_hash", Text),  # argon2; NULL: sign-in by Slack link only
+    Column("slack_user", String(32)),  # where a one-time link is sent
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+login_links = Table(
+    "web_login_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # the token itself is never stored
+    Column("email", String(254), ForeignKey("web_users.email", ondelete="CASCADE"),
+           nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
