@@ -18,6 +18,7 @@ from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
 from channels.admin_cli import report_command, usage_app, users_app
+from channels.report_bench import bench_report_command
 from channels.server import bind, build_channels, check_slack_settings, run
 from channels.slack.bench import bench_slack_command
 from ingest.bench import bench_app
@@ -174,7 +175,8 @@ def serve_command(
         raise typer.Exit(2) from None
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     err.print(f"Guide is serving http://{shown_host}:{sock.getsockname()[1]}/ with "
-              f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}.")
+              f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}.",
+              soft_wrap=True)
     run(channels, sock)
 
 
@@ -196,6 +198,7 @@ def build_cli() -> typer.Typer:
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("query")(bench_query)
     bench_app.command("slack")(bench_slack_command)
+    bench_app.command("report")(bench_report_command)
     app.add_typer(bench_app, name="bench")
     return app
 

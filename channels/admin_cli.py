@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from assistant.core import Assistant
+from channels.reporting import full_report
 from knowledge.errors import GuideError
 from knowledge.settings import Settings
 from usage.accounts import AccountError, Accounts
 from usage.factory import open_usage_log
-from usage.log import UsageLog
-from usage.report import Period, build_report, export_csv, report_markdown
+from usage.report import Period, export_csv, report_markdown
 
 usage_app = typer.Typer(help="The usage log: retention.", no_args_is_help=True)
 users_app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_help=True)
@@ -25,14 +25,6 @@ users_app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_hel
 def fail(message: str) -> typer.Exit:
     Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
     return typer.Exit(2)
-
-
-def full_report(usage: UsageLog, assistant: Assistant | None, period: Period) -> dict[str, Any]:
-    """The report, with knowledge gaps grouped by the embedding model when there is one."""
-    if assistant is None:
-        return build_report(usage.engine, period)
-    return build_report(usage.engine, period, embed=assistant.kb.embeddings.embed_documents,
-                        nearest=assistant.nearest_document)
 
 
 def report_command(

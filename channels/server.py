@@ -42,7 +42,8 @@ def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) ->
     """The web app, and Slack when its tokens are set (socket or HTTP mode)."""
     if settings.slack_bot_token is None:
         status = "not configured (set SLACK_BOT_TOKEN to answer in Slack)"
-        return Channels(build_web_app(assistant, usage, slack_status=status), None, None, status)
+        return Channels(build_web_app(settings, assistant, usage, slack_status=status), None,
+                        None, status)
     check_slack_settings(settings)
     try:
         slack_app = build_slack_app(settings, assistant, usage)
@@ -50,15 +51,16 @@ def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) ->
         raise GuideError(f"cannot start the Slack app: {exc}") from exc
     if settings.slack_mode == "http":
         status = "HTTP mode at /slack/events"
-        return Channels(build_web_app(assistant, usage, slack_app=slack_app,
-                                      slack_status=status), slack_app, None, status)
+        return Channels(build_web_app(settings, assistant, usage, slack_app=slack_app,
+                                      slack_client=slack_app.client, slack_status=status),
+                        slack_app, None, status)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(slack_app, app_token=settings.slack_app_token
                                 .get_secret_value(), web_client=web_client(settings))
     status = "Socket Mode"
-    return Channels(build_web_app(assistant, usage, slack_status=status), slack_app, handler,
-                    status)
+    return Channels(build_web_app(settings, assistant, usage, slack_client=slack_app.client,
+                                  slack_status=status), slack_app, handler, status)
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         "the question; values are channel (C...) or user group (S...) ids; 'default' catches "
         "the rest.",
     )
+    session_secret: SecretStr | None = Field(
+        None, description="Signs web session cookies; replicas must share it. Default: a "
+        "random key kept in data_dir/session.key.",
+    )
+    secure_cookies: bool = Field(
+        False, description="Send session cookies over HTTPS only (set behind TLS).")
     host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
     port: int = Field(8000, ge=0, le=65535)
 
@@ -119,7 +125,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
-                     "llm_api_key", "pseudonym_key", mode="before")
+                     "llm_api_key", "pseudonym_key", "session_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -122,5 +122,5 @@ def build_harness(settings: Settings, kb: KnowledgeBase, fake: FakeSlack,
     assistant = Assistant(settings, kb, usage=usage)
     client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
     app = build_slack_app(settings, assistant, usage, client=client)
-    server = LiveServer(build_web_app(assistant, usage, slack_app=app)).__enter__()
+    server = LiveServer(build_web_app(settings, assistant, usage, slack_app=app)).__enter__()
     return SlackHarness(fake, usage, assistant, server, app)

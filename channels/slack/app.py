@@ -28,7 +28,8 @@ from channels.slack import messages as msg
 from channels.slack.escalation import destination, mention, route
 from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
-from channels.slack.uploads import TrainerUploads
+from channels.slack.uploads import TrainerUploads, reply_text
+from channels.uploads import DocumentUploads
 from knowledge.settings import Settings
 from usage.log import Asked, UsageLog
 
@@ -78,7 +79,8 @@ class SlackGuide:
         self.settings = settings
         self.assistant = assistant
         self.usage = usage
-        self.uploads = TrainerUploads(settings, assistant.kb)
+        self.uploads = TrainerUploads(DocumentUploads(settings, assistant.kb),
+                                      settings.slack_trainers, settings.slack_trainer_group)
         self.contact = settings.default_contact
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -343,7 +345,7 @@ class SlackGuide:
             self.usage.audit(self.usage.user_hash("slack", f"{event.get('team')}:{user}") or "",
                              "upload", file.get("name") or file["id"],
                              {"surface": "slack", "ok": outcome.ok, "summary": outcome.summary})
-            tell(outcome.text)
+            tell(reply_text(outcome))
 
     # -- wiring -----------------------------------------------------------------------------
     def register(self, app: App) -> None:

@@ -172,7 +172,7 @@ def bench_slack_command(
             client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
             app = build_slack_app(settings, assistant, usage, client=client,
                                   process_before_response=before)
-            with LiveServer(build_web_app(assistant, usage, slack_app=app)) as server:
+            with LiveServer(build_web_app(settings, assistant, usage, slack_app=app)) as server:
                 figures[name] = fire(
                     server.url + "/slack/events", SIGNING_SECRET, TEAM, BOT_USER, events, rate,
                     retries, lambda: [c.body for c in fake.of("chat.postMessage")])

@@ -32,8 +32,6 @@ INGESTING = "Adding {name} to the guidance…"
 INGESTED = "{verb} *{title}*: {chunks} passages indexed; staff can ask about it now."
 UNCHANGED = "*{title}* is already in the guidance, unchanged."
 NOT_INGESTED = "I couldn't add {name}: {reason}"
-TOO_LARGE = "the file is {size_mb:.0f} MB, over the {limit_mb} MB limit"
-INGEST_BUSY = "another upload is being indexed; please send the file again in a minute"
 WELCOME = ("Hi, I'm Guide. Ask me about our policies, procedures and digital tools, and I'll "
            "answer from the documents, with sources. Please don't paste names, prison numbers "
            "or other personal details.")

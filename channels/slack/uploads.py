@@ -1,112 +1,55 @@
-"""Trainers add documents by sharing a file with Guide in a direct message.
-
-The file is downloaded with the bot token, checked by the same loaders as ``guide ingest``,
-then moved into the uploads folder and indexed through the same pipeline. A file that can't be
-read is reported and dropped; a document already indexed stays as it was.
-"""
+"""Trainers add documents by sharing a file with Guide in a direct message: it is downloaded
+with the bot token and goes through the same checks and pipeline as every upload."""
 
 from __future__ import annotations
 
-import logging
-import re
-import shutil
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from slack_sdk import WebClient
 
 from channels.slack import messages as msg
-from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
-from knowledge.errors import GuideError, IngestError, IngestLocked
-from knowledge.settings import Settings
+from channels.uploads import DocumentUploads, Outcome, safe_name
+from knowledge.errors import IngestError
 
-log = logging.getLogger(__name__)
 DOWNLOAD_TIMEOUT_S = 60
 CHUNK = 1 << 16
-LOCK_WAIT_S = 300.0
-
-
-def safe_name(name: str) -> str:
-    name = Path(name).name.strip() or "document"
-    return re.sub(r"[^\w.\- ()]", "_", name)[:150]
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    text: str  # what Guide replies
-    summary: dict[str, Any] | None = None
 
 
 class TrainerUploads:
-    def __init__(self, settings: Settings, kb: KnowledgeBase) -> None:
-        # an upload runs after the ack: it may wait for another ingest to finish
-        self.settings = settings.model_copy(
-            update={"lock_timeout_s": max(settings.lock_timeout_s, LOCK_WAIT_S)})
-        self.kb = kb
-        self.limit = settings.max_upload_mb * 1_000_000
+    def __init__(self, uploads: DocumentUploads, trainers: list[str],
+                 trainer_group: str | None) -> None:
+        self.uploads = uploads
+        self.trainers = trainers
+        self.trainer_group = trainer_group
 
     def is_trainer(self, client: WebClient, user: str) -> bool:
-        if user in self.settings.slack_trainers:
+        if user in self.trainers:
             return True
-        group = self.settings.slack_trainer_group
-        if group:
-            members = client.usergroups_users_list(usergroup=group).get("users") or []
-            return user in members
+        if self.trainer_group:
+            members = client.usergroups_users_list(usergroup=self.trainer_group).get("users")
+            return user in (members or [])
         return False
 
     def add(self, client: WebClient, token: str, file_id: str) -> Outcome:
         info = client.files_info(file=file_id)["file"]
         name = safe_name(info.get("name") or info.get("title") or file_id)
-        suffix = Path(name).suffix.lower()
-        if suffix in KNOWN_UNSUPPORTED or suffix not in LOADERS:
-            reason = KNOWN_UNSUPPORTED.get(suffix) or (
-                f"unsupported file type {suffix or '(none)'}: use PDF, DOCX, HTML, Markdown "
-                "or text")
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=reason))
-        size = int(info.get("size") or 0)
-        if size > self.limit:
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=msg.TOO_LARGE.format(
-                size_mb=size / 1e6, limit_mb=self.settings.max_upload_mb)))
+        refusal = self.uploads.refusal(name, int(info.get("size") or 0))
+        if refusal:
+            return Outcome(False, name, "failed", refusal)
         url = info.get("url_private_download") or info.get("url_private")
         if not url:
-            return Outcome(False, msg.NOT_INGESTED.format(
-                name=name, reason="Slack did not give me a download link for it"))
-        incoming = self.settings.uploads_dir / ".incoming" / name
+            return Outcome(False, name, "failed", "Slack did not give me a download link for it")
+        incoming = self.uploads.incoming(name)
         try:
             self.download(url, token, incoming)
-            load_file(incoming, max_bytes=self.limit)  # refuse a bad file before it lands
         except IngestError as exc:
             incoming.unlink(missing_ok=True)
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=str(exc)))
-        target = self.settings.uploads_dir / name
-        shutil.move(incoming, target)  # a new version of an earlier upload replaces it
-        try:
-            report = Ingestor(self.settings, self.kb).run([target])
-        except IngestLocked:
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=msg.INGEST_BUSY))
-        except GuideError as exc:
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=str(exc)))
-        summary = report.summary()
-        outcome = report.outcomes[0]
-        if outcome.status == "failed":
-            return Outcome(False, msg.NOT_INGESTED.format(name=name, reason=outcome.reason),
-                           summary)
-        entry = self.kb.catalog.get(str(target.resolve()))
-        title = entry.title if entry else name
-        if outcome.status == "unchanged":
-            return Outcome(True, msg.UNCHANGED.format(title=title), summary)
-        verb = "Updated" if outcome.status == "updated" else "Added"
-        return Outcome(True, msg.INGESTED.format(verb=verb, title=title, chunks=outcome.chunks),
-                       summary)
+            return Outcome(False, name, "failed", str(exc))
+        return self.uploads.accept(incoming)
 
     def download(self, url: str, token: str, path: Path) -> None:
         """Stream the file with the bot token, stopping at the size limit."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
         try:
             with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response, \
@@ -118,9 +61,17 @@ class TrainerUploads:
                 received = 0
                 while block := response.read(CHUNK):
                     received += len(block)
-                    if received > self.limit:
-                        raise IngestError(msg.TOO_LARGE.format(
-                            size_mb=received / 1e6, limit_mb=self.settings.max_upload_mb))
+                    if received > self.uploads.limit:
+                        raise IngestError(self.uploads.too_large(received))
                     out.write(block)
         except OSError as exc:  # URLError, HTTPError, timeouts
             raise IngestError(f"the download from Slack failed: {exc}") from exc
+
+
+def reply_text(outcome: Outcome) -> str:
+    if not outcome.ok:
+        return msg.NOT_INGESTED.format(name=outcome.name, reason=outcome.reason)
+    if outcome.status == "unchanged":
+        return msg.UNCHANGED.format(title=outcome.title)
+    verb = "Updated" if outcome.status == "updated" else "Added"
+    return msg.INGESTED.format(verb=verb, title=outcome.title, chunks=outcome.chunks)

@@ -1,4 +1,4 @@
-"""Per-citation rows for reports; web accounts and one-time sign-in links.
+"""Per-citation rows and a covering index for reports; web accounts and sign-in links.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,6 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_usage_questions_report", "usage_questions",
+                    ["created_at", "status", "surface", "user_hash", "latency_ms"])
     op.create_table(
         "usage_citations",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -70,3 +72,4 @@ def downgrade() -> None:
     op.drop_table("web_login_links")
     op.drop_table("web_users")
     op.drop_table("usage_citations")
+    op.drop_index("ix_usage_questions_report", "usage_questions")

@@ -1,0 +1,124 @@
+// The web chat: asks /api/ask and shows the answer with its sources. Text is always set with
+// textContent, so nothing from a question or a document is ever run as HTML.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const form = document.getElementById("ask");
+  const input = document.getElementById("question");
+  const conversation = document.getElementById("conversation");
+  const STATUS = {
+    answered: "Answer", need_more_detail: "Guide needs more detail",
+    cannot_answer: "Not covered by the guidance", talk_to_a_person: "Ask a person",
+    blocked: "Not processed: personal details",
+  };
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.error || "Guide could not answer just now.");
+    return data;
+  }
+
+  function sources(answer) {
+    const list = el("ol", "sources");
+    const seen = new Map();
+    for (const c of answer.citations) {
+      let item = seen.get(c.number);
+      if (!item) {
+        item = el("li");
+        item.value = c.number;
+        const where = [c.version ? "version " + c.version : "", c.page ? "page " + c.page : "",
+                       c.heading_path || ""].filter(Boolean).join(" · ");
+        item.append(el("strong", "title", c.title));
+        if (where) item.append(el("span", "where", " — " + where));
+        if (c.warning) item.append(el("div", "stale", "Warning: " + c.warning));
+        seen.set(c.number, item);
+        list.append(item);
+      }
+      item.append(el("blockquote", "quote", c.quote));
+    }
+    return list;
+  }
+
+  function feedback(answer, box) {
+    const bar = el("div", "feedback");
+    bar.append(el("span", null, "Was this helpful? "));
+    const yes = el("button", "vote", "Yes");
+    const no = el("button", "vote", "No");
+    yes.type = no.type = "button";
+    const done = (text) => { bar.replaceChildren(el("span", "thanks", text)); };
+    yes.onclick = async () => {
+      await post("/api/feedback", {record_id: answer.record_id, helpful: true});
+      done("Thanks, glad it helped.");
+    };
+    no.onclick = async () => {
+      await post("/api/feedback", {record_id: answer.record_id, helpful: false});
+      const reason = el("input", "reason");
+      reason.placeholder = "What was missing or wrong? (optional, no personal details)";
+      reason.maxLength = 1000;
+      const send = el("button", null, "Send");
+      send.type = "button";
+      send.onclick = async () => {
+        if (reason.value.trim()) {
+          await post("/api/feedback", {record_id: answer.record_id, helpful: false,
+                                       reason: reason.value});
+        }
+        done("Thanks, that helps us improve the guidance.");
+      };
+      bar.replaceChildren(reason, send);
+    };
+    bar.append(yes, no);
+    box.append(bar);
+  }
+
+  function show(answer) {
+    const box = el("article", "answer " + answer.status);
+    box.append(el("div", "status", STATUS[answer.status] || answer.status));
+    box.append(el("p", "text", answer.text));
+    if (answer.notice) box.append(el("p", "notice", answer.notice));
+    if (answer.citations && answer.citations.length) {
+      box.append(el("h3", null, "Sources"));
+      box.append(sources(answer));
+    }
+    if (answer.record_id && answer.status !== "blocked") feedback(answer, box);
+    conversation.append(box);
+    box.scrollIntoView({block: "nearest"});
+  }
+
+  async function ask(question) {
+    conversation.append(el("p", "question", question));
+    const waiting = el("p", "waiting", "Looking through the guidance…");
+    conversation.append(waiting);
+    try {
+      show(await post("/api/ask", {question: question}));
+    } catch (error) {
+      const box = el("article", "answer error");
+      box.append(el("p", "text", error.message));
+      conversation.append(box);
+    } finally {
+      waiting.remove();
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (!question) return;
+    input.value = "";
+    ask(question);
+  });
+  for (const example of document.querySelectorAll("button.example")) {
+    example.addEventListener("click", () => ask(example.textContent));
+  }
+})();
