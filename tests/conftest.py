@@ -57,6 +57,21 @@ def kb(settings) -> KnowledgeBase:
     return KnowledgeBase(settings, HashEmbeddings(settings))
 
 
+@pytest.fixture(scope="module")
+def sample_kb(tmp_path_factory, real_embeddings) -> KnowledgeBase:
+    """The bundled sample knowledge base, indexed with the real model, once per module."""
+    import shutil
+
+    from ingest.pipeline import Ingestor
+
+    root = tmp_path_factory.mktemp("sample-kb")
+    shutil.copytree(SAMPLE, root / "kb")
+    settings = Settings(data_dir=root / "data")
+    kb = KnowledgeBase(settings, real_embeddings)
+    assert Ingestor(settings, kb).run([root / "kb"]).ok
+    return kb
+
+
 @pytest.fixture(scope="session")
 def real_embeddings():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""

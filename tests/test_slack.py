@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +18,6 @@ from assistant.answer import Answer, Citation
 from channels.slack import messages as msg
 from channels.slack.app import SlackGuide
 from channels.slack.render import SECTION_CHARS
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
-from tests.conftest import SAMPLE
 from tests.fakes.slack import BOT_TOKEN, TEAM, FakeSlack, signed_headers
 from tests.files import make_pdf
 from tests.slack_harness import (
@@ -42,16 +37,6 @@ from usage.schema import escalations, feedback, questions
 
 pytestmark = pytest.mark.integration
 KEY = b"s" * 32
-
-
-@pytest.fixture(scope="module")
-def sample_kb(tmp_path_factory, real_embeddings) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("slack-kb")
-    shutil.copytree(SAMPLE, root / "kb")
-    settings = Settings(data_dir=root / "data")
-    kb = KnowledgeBase(settings, real_embeddings)
-    assert Ingestor(settings, kb).run([root / "kb"]).ok
-    return kb
 
 
 @pytest.fixture

@@ -65,6 +65,13 @@ def test_a_manager_signs_in_with_a_one_time_link_sent_in_slack(web):
     response = client.get(link.replace("http://testserver", ""), follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/dashboard"
     assert client.get("/dashboard").status_code == 200
+    exported = client.get("/dashboard/export.json?since=2026-01-01")
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    assert set(exported.json()) >= {"questions", "per_day", "status_mix", "gaps"}
+    assert client.get("/dashboard/export.xml").status_code == 404
+    with usage.engine.connect() as conn:
+        audit = conn.execute(text("SELECT actor, action, target FROM usage_audit")).all()
+    assert ("boss@example.org", "export", "dashboard json") in [tuple(a) for a in audit]
     client.cookies.clear()
     assert client.get(link.replace("http://testserver", "")).status_code == 400  # used once
     # an unknown address gets the same answer, and nothing is sent

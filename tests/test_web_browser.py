@@ -16,10 +16,7 @@ from sqlalchemy import text
 
 from assistant.core import Assistant
 from channels.web.app import build_web_app
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
-from tests.conftest import SAMPLE
 from tests.live_server import LiveServer
 from usage.accounts import Accounts
 from usage.log import UsageLog
@@ -44,16 +41,6 @@ def browser() -> Iterator[Any]:
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="module")
-def sample_kb(tmp_path_factory, real_embeddings) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("web-kb")
-    shutil.copytree(SAMPLE, root / "kb")
-    settings = Settings(data_dir=root / "data")
-    kb = KnowledgeBase(settings, real_embeddings)
-    assert Ingestor(settings, kb).run([root / "kb"]).ok
-    return kb
 
 
 @pytest.fixture

@@ -194,20 +194,23 @@ class Web:
         return RedirectResponse("/", 303)
 
     # -- managers: the dashboard and exports ----------------------------------------------
-    def period(self, request: Request) -> tuple[Period, str, str]:
-        today = dt.date.today()
-        until = request.query_params.get("until") or today.isoformat()
-        since = request.query_params.get("since") or (
-            dt.date.fromisoformat(until) - dt.timedelta(days=29)).isoformat()
-        return Period.parse(since, until), since, until
-
-    async def dashboard(self, request: Request) -> Response:
+    def managers_period(self, request: Request) -> tuple[Period, str, str] | Response:
+        """The dates asked for (the last 30 days by default), or why the page is refused."""
         if refused := refuse(request, ("manager",), self.forbidden):
             return refused
         try:
-            period, since, until = self.period(request)
+            until = request.query_params.get("until") or dt.date.today().isoformat()
+            since = request.query_params.get("since") or (
+                dt.date.fromisoformat(until) - dt.timedelta(days=29)).isoformat()
+            return Period.parse(since, until), since, until
         except ValueError as exc:
             return self.message(request, "Check the dates", str(exc), 400)
+
+    async def dashboard(self, request: Request) -> Response:
+        asked = self.managers_period(request)
+        if isinstance(asked, Response):
+            return asked
+        period, since, until = asked
         report = await run_in_threadpool(full_report, self.usage, self.assistant, period)
         drawn = {
             "per_day": charts.columns([(d["day"], d["questions"]) for d in report["per_day"]],
@@ -228,13 +231,13 @@ class Web:
                          until=until, pct=percent)
 
     async def export(self, request: Request) -> Response:
-        if refused := refuse(request, ("manager",), self.forbidden):
-            return refused
-        try:
-            period, since, until = self.period(request)
-        except ValueError as exc:
-            return self.message(request, "Check the dates", str(exc), 400)
+        asked = self.managers_period(request)
+        if isinstance(asked, Response):
+            return asked
+        period, since, until = asked
         kind = request.path_params["kind"]
+        if kind not in ("csv", "json"):
+            return self.message(request, "No such export", "Exports are CSV or JSON.", 404)
         self.usage.audit(self.actor(request), "export", f"dashboard {kind}", period.as_dict())
         name = f"guide-usage-{since}-to-{until}.{kind}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
