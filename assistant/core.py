@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from assistant import messages as msg
 from assistant.answer import Answer, Citation
@@ -26,6 +30,7 @@ from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
 LLM_SOURCES = 5  # chunks the model sees
+SENTENCE_CACHE = 20_000  # sentence vectors kept (~30 MB): popular passages are embedded once
 
 # "Can I speak to someone?", "I'd like to talk to a human"
 ASKS_FOR_PERSON = re.compile(
@@ -73,6 +78,8 @@ class Assistant:
         self.thresholds = thresholds or Thresholds()
         self.model = build_chat_model(settings)
         self.usage = usage
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentences_lock = threading.Lock()
         self.escalation_topics = [
             re.compile(r"\b" + re.escape(t).replace(r"\ ", r"\s+") + r"\b", re.I)
             for t in settings.escalation_topics]
@@ -225,9 +232,20 @@ class Assistant:
                       text=msg.CANNOT_ANSWER.format(contact=contact))
 
     def sentence_similarities(self, query: str, texts: list[str]) -> list[float]:
-        vectors = self.kb.embeddings.embed_documents([query, *texts])
-        q = vectors[0]
-        return [sum(a * b for a, b in zip(q, v, strict=True)) for v in vectors[1:]]
+        """Cosine of each sentence to the query; sentences seen before are not embedded again."""
+        with self._sentences_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._sentences]
+        vectors = self.kb.embeddings.embed_documents([query, *missing])
+        with self._sentences_lock:
+            cache = self._sentences
+            for text, vector in zip(missing, vectors[1:], strict=True):
+                cache[text] = np.asarray(vector, dtype=np.float32)
+            for text in texts:
+                cache.move_to_end(text)
+            known = np.stack([cache[t] for t in texts])
+            while len(cache) > SENTENCE_CACHE:
+                cache.popitem(last=False)
+        return (known @ np.asarray(vectors[0], dtype=np.float32)).tolist()
 
 
 class Citations:
