@@ -209,7 +209,10 @@ class SlackGuide:
                 for message in answer_messages(answer):
                     say(text=message["text"], blocks=message["blocks"])
 
-    def on_thread_started(self, say: Any, set_suggested_prompts: Any) -> None:
+    def on_thread_started(self, body: dict[str, Any], say: Any,
+                          set_suggested_prompts: Any) -> None:
+        if not self.first_time(body):
+            return
         say(text=msg.WELCOME)
         set_suggested_prompts(prompts=[{"title": title, "message": text}
                                        for title, text in msg.SUGGESTED_PROMPTS])
