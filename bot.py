@@ -19,7 +19,7 @@ from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.report_bench import bench_report_command
-from channels.server import bind, build_channels, check_slack_settings, run
+from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
 from channels.slack.bench import bench_slack_command
 from ingest.bench import bench_app
 from ingest.cli import ingest_command, sources_app
@@ -177,6 +177,7 @@ def serve_command(
     err.print(f"Guide is serving http://{shown_host}:{sock.getsockname()[1]}/ with "
               f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}.",
               soft_wrap=True)
+    keep_retention(usage, settings.retention_days)
     run(channels, sock)
 
 

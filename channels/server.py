@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,32 @@ def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) ->
     status = "Socket Mode"
     return Channels(build_web_app(settings, assistant, usage, slack_client=slack_app.client,
                                   slack_status=status), slack_app, handler, status)
+
+
+PURGE_EVERY_S = 24 * 3600
+
+
+def keep_retention(usage: UsageLog, days: int | None, every_s: float = PURGE_EVERY_S,
+                   stop: threading.Event | None = None) -> threading.Event:
+    """Delete questions older than ``days`` now and then every ``every_s``, in the background;
+    set the returned event to stop. Nothing happens without a retention period."""
+    stop = stop or threading.Event()
+    if not days:
+        return stop
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                removed = usage.purge(days)
+                if removed:
+                    usage.audit("guide", "purge", f"older than {days} days", {"removed": removed})
+                    log.info("retention: deleted %d questions older than %d days", removed, days)
+            except Exception:
+                log.exception("retention purge failed; trying again later")
+            stop.wait(every_s)
+
+    threading.Thread(target=loop, name="guide-retention", daemon=True).start()
+    return stop
 
 
 def bind(host: str, port: int) -> socket.socket:

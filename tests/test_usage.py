@@ -124,3 +124,22 @@ def test_purge_deletes_old_records_with_their_feedback(usage):
             created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=100)))
     assert usage.purge(older_than_days=90) == 1
     assert usage.get(old) is None and usage.get(new) is not None
+
+
+def test_the_server_keeps_the_retention_period(usage):
+    from channels.server import keep_retention
+
+    old = usage.record(Asked("web"), answer())
+    with usage.engine.begin() as conn:
+        conn.execute(update(questions).where(questions.c.public_id == old).values(
+            created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=40)))
+    kept = usage.record(Asked("web"), answer())
+    stop = keep_retention(usage, days=30, every_s=0.05)
+    try:
+        deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+        while usage.get(old) is not None and dt.datetime.now() < deadline:
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+    assert usage.get(old) is None and usage.get(kept) is not None
+    assert keep_retention(usage, days=None).is_set() is False  # no period: nothing runs
