@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from assistant.bench import baseline_documents, query_benchmark, retrieval_benchmark
 from assistant.cli import ask_command, chat_command
@@ -21,7 +20,7 @@ from channels.admin_cli import report_command, usage_app, users_app
 from channels.report_bench import bench_report_command
 from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
 from channels.slack.bench import bench_slack_command
-from ingest.bench import bench_app
+from ingest.bench import bench_app, print_figures
 from ingest.cli import ingest_command, sources_app
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
@@ -72,13 +71,6 @@ def eval_command(
 
 EVALDATA = Path("../shared/evaldata")
 GDPR_FILE = "GDPR-Regulation-EU-2016-679.pdf"  # "GDPR.pdf" in the GDPR/AI Act question set
-
-
-def print_figures(title: str, figures: dict) -> None:
-    table = Table("figure", "value", title=title, title_justify="left")
-    for key, value in figures.items():
-        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-    Console().print(table)
 
 
 def bench_retrieval(

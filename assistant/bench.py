@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.documents import Document
 
 from assistant.core import Assistant
+from assistant.evaluate import percentile
 from knowledge.base import KnowledgeBase
 from knowledge.retriever import HybridRetriever
 
@@ -75,12 +76,8 @@ def retrieval_benchmark(kb: KnowledgeBase, folder: Path) -> dict[str, Any]:
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
-    ordered = sorted(ms)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 1)
-
-    return {"p50": at(0.5), "p95": at(0.95), "max": round(ordered[-1], 1)}
+    return {"p50": round(percentile(ms, 0.5), 1), "p95": round(percentile(ms, 0.95), 1),
+            "max": round(max(ms, default=0.0), 1)}
 
 
 def baseline_documents(files: list[Path]) -> list[Document]:

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 from sqlalchemy import insert, select
 
 from assistant.core import Assistant
 from channels.reporting import full_report
+from ingest.bench import print_figures
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
@@ -154,8 +153,4 @@ def bench_report_command(
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
-    table = Table("figure", "value", title=f"guide bench report ({rows} questions)",
-                  title_justify="left")
-    for key, value in figures.items():
-        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
-    Console().print(table)
+    print_figures(f"guide bench report ({rows} questions)", figures)

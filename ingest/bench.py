@@ -24,6 +24,14 @@ DEFAULT_CORPORA = [Path("../shared/evaldata/docs"), Path(__file__).parent.parent
                    / "sample"]
 
 
+def print_figures(title: str, figures: dict) -> None:
+    """A benchmark's figures as a two-column table (nested figures as JSON)."""
+    table = Table("figure", "value", title=title, title_justify="left")
+    for key, value in figures.items():
+        table.add_row(key, json.dumps(value) if isinstance(value, dict) else str(value))
+    Console().print(table)
+
+
 def default_corpus() -> Path:
     return next(p for p in DEFAULT_CORPORA if p.exists())
 
@@ -78,8 +86,5 @@ def bench_ingest(
     if as_json:
         sys.stdout.write(json.dumps(figures, indent=2) + "\n")
         return
-    table = Table("figure", "value", title=f"guide bench ingest ({corpus})", title_justify="left")
-    for key, value in figures.items():
-        table.add_row(key, str(value))
-    Console().print(table)
+    print_figures(f"guide bench ingest ({corpus})", figures)
     Console().print("pages count PDF pages; every other file counts as one page.")

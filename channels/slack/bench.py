@@ -25,8 +25,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from slack_sdk import WebClient
-from slack_sdk.signature import SignatureVerifier
 
+from assistant.bench import percentiles
 from assistant.core import Assistant
 from channels.slack.app import build_slack_app
 from channels.web.app import build_web_app
@@ -48,18 +48,13 @@ QUESTIONS = [
 ACK_LIMIT_S = 3.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+Sign = Callable[[str], dict[str, str]]  # a body -> Slack's signature headers for it
 
 
-def signed_post(url: str, secret: str, payload: dict[str, Any],
+def signed_post(url: str, sign: Sign, payload: dict[str, Any],
                 extra: dict[str, str] | None = None) -> tuple[int, float]:
     body = json.dumps(payload)
-    ts = str(int(time.time()))
-    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
-               "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
-                   timestamp=ts, body=body), **(extra or {})}
+    headers = {**sign(body), **(extra or {})}
     started = time.perf_counter()
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
     try:
@@ -72,7 +67,7 @@ def signed_post(url: str, secret: str, payload: dict[str, Any],
     return status, time.perf_counter() - started
 
 
-def fire(url: str, secret: str, team: str, bot_user: str, events: int, rate: float,
+def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: float,
          retries: float, posted: Callable[[], list[dict[str, Any]]],
          wait_s: float = 120.0) -> dict[str, Any]:
     """Send ``events`` mentions at ``rate`` per second (plus a share of retried deliveries)
@@ -92,7 +87,7 @@ def fire(url: str, secret: str, team: str, bot_user: str, events: int, rate: flo
                    "event_time": int(time.time())}
         extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} \
             if retry else None
-        status, seconds = signed_post(url, secret, payload, extra)
+        status, seconds = signed_post(url, sign, payload, extra)
         with lock:
             acks.append(seconds)
             statuses.append(status)
@@ -123,9 +118,7 @@ def fire(url: str, secret: str, team: str, bot_user: str, events: int, rate: flo
         "deliveries": len(statuses),
         "rate_per_s": rate,
         "acks_ok": sum(1 for s in statuses if s == 200),
-        "ack_ms": {"p50": round(percentile(acks, 0.5) * 1000, 1),
-                   "p95": round(percentile(acks, 0.95) * 1000, 1),
-                   "max": round(max(acks, default=0) * 1000, 1)},
+        "ack_ms": percentiles([a * 1000 for a in acks]),
         "acks_over_3s": sum(1 for a in acks if a > ACK_LIMIT_S),
         "answers_posted": len(set(threads)),
         "duplicates": len(threads) - len(set(threads)),
@@ -154,7 +147,14 @@ def bench_slack_command(
     if not (root / "tests" / "fakes" / "slack.py").exists():
         raise typer.BadParameter("needs a source checkout: the fake Slack API is in tests/fakes")
     sys.path.insert(0, str(root))
-    from tests.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack
+    from tests.fakes.slack import (
+        BOT_TOKEN,
+        BOT_USER,
+        SIGNING_SECRET,
+        TEAM,
+        FakeSlack,
+        signed_headers,
+    )
     from tests.live_server import LiveServer
 
     figures: dict[str, Any] = {}
@@ -174,7 +174,7 @@ def bench_slack_command(
                                   process_before_response=before)
             with LiveServer(build_web_app(settings, assistant, usage, slack_app=app)) as server:
                 figures[name] = fire(
-                    server.url + "/slack/events", SIGNING_SECRET, TEAM, BOT_USER, events, rate,
+                    server.url + "/slack/events", signed_headers, TEAM, BOT_USER, events, rate,
                     retries, lambda: [c.body for c in fake.of("chat.postMessage")])
             figures[name]["target_met"] = summary_ok(figures[name])
     if as_json:
