@@ -12,6 +12,7 @@ from rich.table import Table
 
 from assistant.core import Assistant
 from channels.reporting import full_report
+from ingest.cli import fail
 from knowledge.errors import GuideError
 from knowledge.settings import Settings
 from usage.accounts import AccountError, Accounts
@@ -20,11 +21,6 @@ from usage.report import Period, export_csv, report_markdown
 
 usage_app = typer.Typer(help="The usage log: retention.", no_args_is_help=True)
 users_app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_help=True)
-
-
-def fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(2)
 
 
 def report_command(

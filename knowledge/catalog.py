@@ -88,6 +88,10 @@ class Catalog:
                     by_id[old].superseded_by.append(entry.doc_id)
         return entries
 
+    def current(self) -> list[CatalogEntry]:
+        """The documents staff are answered from: every one not superseded by another."""
+        return [e for e in self.all() if not e.superseded_by]
+
     def superseded_ids(self) -> set[str]:
         return {e.doc_id for e in self.all() if e.superseded_by}
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from usage.database import make_engine, migrate
 from usage.pseudonym import Pseudonymiser
+from usage.report import Period, usage_figures
 from usage.schema import audit, citations, escalations, event_claims, feedback, questions
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
@@ -118,17 +119,22 @@ class UsageLog:
         return conn.execute(select(questions.c.id).where(questions.c.public_id == public_id)
                             ).scalar_one_or_none()
 
-    def add_feedback(self, public_id: str, surface: str, user: str | None, helpful: bool,
-                     reason: str | None = None) -> bool:
-        """Feedback on an answer (the reason already guarded); False if the answer is gone."""
+    def _attach(self, table: Any, public_id: str, surface: str, user: str | None,
+                **values: Any) -> bool:
+        """A row about a logged answer (feedback, an escalation); False if the answer is gone."""
         with self.engine.begin() as conn:
             qid = self._question_id(conn, public_id)
             if qid is None:
                 return False
-            conn.execute(insert(feedback).values(
+            conn.execute(insert(table).values(
                 question_id=qid, created_at=now(), user_hash=self.user_hash(surface, user),
-                helpful=helpful, reason=reason or None))
+                **values))
         return True
+
+    def add_feedback(self, public_id: str, surface: str, user: str | None, helpful: bool
+                     ) -> bool:
+        """Helpful or not, on an answer; False if the answer is gone."""
+        return self._attach(feedback, public_id, surface, user, helpful=helpful)
 
     def add_reason(self, public_id: str, surface: str, user: str | None, reason: str) -> bool:
         """Attach a reason to this user's latest feedback on the answer."""
@@ -152,14 +158,7 @@ class UsageLog:
 
     def add_escalation(self, public_id: str, surface: str, user: str | None, topic: str,
                        contact: str) -> bool:
-        with self.engine.begin() as conn:
-            qid = self._question_id(conn, public_id)
-            if qid is None:
-                return False
-            conn.execute(insert(escalations).values(
-                question_id=qid, created_at=now(), user_hash=self.user_hash(surface, user),
-                topic=topic, contact=contact))
-        return True
+        return self._attach(escalations, public_id, surface, user, topic=topic, contact=contact)
 
     def claim(self, keys: Iterable[str]) -> bool:
         """Take these event keys for this process. False when any was taken before: the event
@@ -222,30 +221,21 @@ class UsageLog:
             return list(reversed(conn.execute(query).scalars().all()))
 
     def headline(self, days: int = 30) -> dict[str, Any]:
-        """The figures a manager sees at a glance, over the last ``days``."""
-        since = now() - dt.timedelta(days=days)
-        with self.engine.connect() as conn:
-            by_status = dict(conn.execute(
-                select(questions.c.status, func.count()).where(questions.c.created_at >= since)
-                .group_by(questions.c.status)).all())
-            users = conn.execute(select(func.count(func.distinct(questions.c.user_hash)))
-                                 .where(questions.c.created_at >= since)).scalar_one()
-            votes = dict(conn.execute(
-                select(feedback.c.helpful, func.count()).where(feedback.c.created_at >= since)
-                .group_by(feedback.c.helpful)).all())
-            escalated = conn.execute(select(func.count()).select_from(escalations)
-                                     .where(escalations.c.created_at >= since)).scalar_one()
-        total = sum(by_status.values())
-        answerable = total - by_status.get("blocked", 0)
-        rated = votes.get(True, 0) + votes.get(False, 0)
+        """The figures a manager sees at a glance, over the last ``days``: the report's."""
+        figures = usage_figures(self.engine, Period.parse(f"{days}d"))
         return {
             "days": days,
-            "questions": total,
-            "active_users": users,
-            "by_status": by_status,
-            "answer_rate": round(by_status.get("answered", 0) / answerable, 3)
-            if answerable else None,
-            "helpful_rate": round(votes.get(True, 0) / rated, 3) if rated else None,
-            "unanswered": by_status.get("cannot_answer", 0),
-            "escalations": escalated,
+            "questions": figures["questions"],
+            "active_users": figures["active_users"],
+            "answer_rate": figures["answer_rate"],
+            "helpful_rate": figures["feedback"]["helpful_rate"],
+            "unanswered": figures["status_mix"].get("cannot_answer", 0),
+            "escalations": figures["escalations"],
         }
+
+    def citation_counts(self, since: dt.datetime) -> dict[str, int]:
+        """How often each document was cited since ``since``, by doc id."""
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(citations.c.doc_id, func.count())
+                                     .where(citations.c.created_at >= since)
+                                     .group_by(citations.c.doc_id)).all())

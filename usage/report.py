@@ -275,14 +275,16 @@ def export_csv(engine: Engine, period: Period) -> str:
     return out.getvalue()
 
 
-def report_markdown(report: dict[str, Any]) -> str:
-    def pct(value: float | None) -> str:
-        return "–" if value is None else f"{value:.0%}"
+def percent(value: float | None) -> str:
+    """A rate for people: "75%", or a dash when there is nothing to rate."""
+    return "–" if value is None else f"{value:.0%}"
 
+
+def report_markdown(report: dict[str, Any]) -> str:
     period = report["period"]
     lines = [f"# Guide usage report: {period['since'][:10]} to {period['until'][:10]}", "",
              f"- Questions: {report['questions']} from {report['active_users']} staff",
-             f"- Answered: {pct(report['answer_rate'])} of the questions Guide could take",
+             f"- Answered: {percent(report['answer_rate'])} of the questions Guide could take",
              f"- Feedback: {report['feedback']['helpful']} helpful, "
              f"{report['feedback']['unhelpful']} not helpful",
              f"- Passed to a person: {report['escalations']}",

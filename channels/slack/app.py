@@ -330,7 +330,7 @@ class SlackGuide:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        entries = [e for e in self.assistant.kb.catalog.all() if not e.superseded_by]
+        entries = self.assistant.kb.catalog.current()
         headline = self.usage.headline() if user in self.settings.slack_managers else None
         client.views_publish(user_id=user, view=home_view(
             context.get("bot_user_id") or "Guide", sorted(e.title for e in entries), headline))

@@ -6,6 +6,7 @@ from typing import Any
 
 from channels.slack import messages as msg
 from channels.slack.render import escape
+from usage.report import percent
 
 MAX_LISTED = 15
 
@@ -27,12 +28,9 @@ def home_view(bot_user: str, titles: list[str], headline: dict[str, Any] | None)
             msg.HOME_DOCUMENTS.format(count=len(titles)) + "\n" + (listed or "none yet"))[:3000]}},
     ]
     if headline is not None:
-        def pct(value: float | None) -> str:
-            return "–" if value is None else f"{value:.0%}"
-
         fields = [
             ("Questions", headline["questions"]), ("Staff asking", headline["active_users"]),
-            ("Answered", pct(headline["answer_rate"])), ("Found helpful", pct(
+            ("Answered", percent(headline["answer_rate"])), ("Found helpful", percent(
                 headline["helpful_rate"])),
             ("Not covered by the guidance", headline["unanswered"]),
             ("Passed to a person", headline["escalations"]),

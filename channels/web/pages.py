@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -34,8 +33,7 @@ from channels.web.security import (
 from knowledge.settings import Settings
 from usage.accounts import Accounts
 from usage.log import Asked, UsageLog
-from usage.report import Period, export_csv
-from usage.schema import citations
+from usage.report import Period, export_csv, percent
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -84,9 +82,15 @@ class Web:
         user = current_user(request)
         return user["email"] if user else "anonymous"
 
+    @staticmethod
+    def asker(request: Request) -> str:
+        """Who asks, for the usage log (pseudonymised there): the account, else the visitor."""
+        user = current_user(request)
+        return user["email"] if user else visitor_id(request)
+
     # -- the chat -----------------------------------------------------------------------
     async def chat(self, request: Request) -> Response:
-        documents = len([e for e in self.assistant.kb.catalog.all() if not e.superseded_by])
+        documents = len(self.assistant.kb.catalog.current())
         return self.page(request, "chat.html", documents=documents,
                          examples=[q for _, q in SUGGESTED_PROMPTS])
 
@@ -104,10 +108,9 @@ class Web:
         if len(question) > MAX_QUESTION:
             return JSONResponse({"error": f"Please keep questions under {MAX_QUESTION} "
                                           "characters."}, status_code=400)
-        user = current_user(request)
-        conversation = request.session.setdefault("chat", visitor_id(request))
-        asked = Asked("web", user=user["email"] if user else visitor_id(request),
-                      channel_type="browser", conversation=conversation)
+        conversation = visitor_id(request)  # one conversation per browser session
+        asked = Asked("web", user=self.asker(request), channel_type="browser",
+                      conversation=conversation)
         try:
             history = self.usage.turns("web", conversation, within=CHAT_CONTEXT)
             answer = await run_in_threadpool(self.assistant.ask, question, history, None, asked)
@@ -129,13 +132,12 @@ class Web:
             record_id, helpful = str(body["record_id"]), bool(body["helpful"])
         except (json.JSONDecodeError, KeyError, TypeError):
             return JSONResponse({"error": "record_id and helpful are needed"}, status_code=400)
-        user = current_user(request)
-        who = user["email"] if user else visitor_id(request)
         reason = str(body.get("reason") or "").strip()[:1000]
         if reason:  # free text: kept only as guarded
-            ok = self.usage.add_reason(record_id, "web", who, check(reason).redacted)
+            ok = self.usage.add_reason(record_id, "web", self.asker(request),
+                                       check(reason).redacted)
         else:
-            ok = self.usage.add_feedback(record_id, "web", who, helpful)
+            ok = self.usage.add_feedback(record_id, "web", self.asker(request), helpful)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 404)
 
     # -- signing in -----------------------------------------------------------------------
@@ -251,11 +253,7 @@ class Web:
     async def documents(self, request: Request) -> Response:
         if refused := refuse(request, ("trainer", "manager"), self.forbidden):
             return refused
-        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
-        with self.usage.engine.connect() as conn:
-            cited = dict(conn.execute(select(citations.c.doc_id, func.count())
-                                      .where(citations.c.created_at >= since)
-                                      .group_by(citations.c.doc_id)).all())
+        cited = self.usage.citation_counts(dt.datetime.now(dt.UTC) - dt.timedelta(days=90))
         entries = sorted(self.assistant.kb.catalog.all(), key=lambda e: e.title.lower())
         return self.page(request, "documents.html", entries=entries, cited=cited,
                          chunks=sum(e.chunks for e in entries), today=dt.date.today().isoformat(),
@@ -324,10 +322,6 @@ def upload_text(outcome: Any) -> str:
         return f"{outcome.title} is indexed and unchanged."
     verb = "Updated" if outcome.status == "updated" else "Added"
     return f"{verb} {outcome.title}: {outcome.chunks} passages indexed."
-
-
-def percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def safe_next(target: str | None) -> str:
