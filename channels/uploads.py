@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,18 @@ class Outcome:
     title: str | None = None
     chunks: int = 0
     summary: dict[str, Any] | None = None
+
+    def describe(self, show: Callable[[str], str] = str,
+                 emphasise: Callable[[str], str] = str) -> str:
+        """What happened, for the trainer who added the file; ``show`` renders text from
+        the file (a Slack reply escapes it), ``emphasise`` the document's title."""
+        if not self.ok:
+            return f"I couldn't add {show(self.name)}: {show(self.reason or 'unknown reason')}"
+        title = emphasise(self.title or self.name)
+        if self.status == "unchanged":
+            return f"{title} is already in the guidance, unchanged."
+        verb = "Updated" if self.status == "updated" else "Added"
+        return f"{verb} {title}: {self.chunks} passages indexed; staff can ask about it now."
 
 
 class DocumentUploads:

@@ -29,9 +29,6 @@ NO_CONTACT = "Please contact {contact}: nobody is set up in Slack for this topic
 NOT_A_TRAINER = ("Thanks, but only trainers can add documents to Guide. If this document "
                  "belongs in Guide, please send it to your training team.")
 INGESTING = "Adding {name} to the guidance…"
-INGESTED = "{verb} *{title}*: {chunks} passages indexed; staff can ask about it now."
-UNCHANGED = "*{title}* is already in the guidance, unchanged."
-NOT_INGESTED = "I couldn't add {name}: {reason}"
 WELCOME = ("Hi, I'm Guide. Ask me about our policies, procedures and digital tools, and I'll "
            "answer from the documents, with sources. Please don't paste names, prison numbers "
            "or other personal details.")

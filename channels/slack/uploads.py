@@ -8,7 +8,7 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
-from channels.slack import messages as msg
+from channels.slack.render import escape
 from channels.uploads import DocumentUploads, Outcome, safe_name
 from knowledge.errors import IngestError
 
@@ -69,9 +69,5 @@ class TrainerUploads:
 
 
 def reply_text(outcome: Outcome) -> str:
-    if not outcome.ok:
-        return msg.NOT_INGESTED.format(name=outcome.name, reason=outcome.reason)
-    if outcome.status == "unchanged":
-        return msg.UNCHANGED.format(title=outcome.title)
-    verb = "Updated" if outcome.status == "updated" else "Added"
-    return msg.INGESTED.format(verb=verb, title=outcome.title, chunks=outcome.chunks)
+    """The outcome as a Slack reply: text from the file escaped, the title in bold."""
+    return outcome.describe(escape, lambda title: f"*{escape(title)}*")

@@ -20,7 +20,7 @@ from assistant.core import Assistant
 from assistant.guard import check
 from channels.reporting import full_report
 from channels.slack.messages import SUGGESTED_PROMPTS
-from channels.uploads import DocumentUploads
+from channels.uploads import DocumentUploads, Outcome
 from channels.web import charts
 from channels.web.security import (
     csrf_ok,
@@ -276,7 +276,7 @@ class Web:
             return RedirectResponse("/documents", 303)
         refusal = self.uploads.refusal(upload.filename, upload.size)
         if refusal:
-            outcome_text, kind = f"{upload.filename} was not added: {refusal}", "error"
+            outcome = Outcome(False, upload.filename, "failed", refusal)
         else:
             incoming = self.uploads.incoming(upload.filename)
             with incoming.open("wb") as out:
@@ -285,8 +285,7 @@ class Web:
             outcome = await run_in_threadpool(self.uploads.accept, incoming)
             self.usage.audit(self.actor(request), "upload", outcome.name,
                              {"surface": "web", "ok": outcome.ok, "summary": outcome.summary})
-            outcome_text, kind = upload_text(outcome), "ok" if outcome.ok else "error"
-        self.flash(request, outcome_text, kind)
+        self.flash(request, outcome.describe(), "ok" if outcome.ok else "error")
         return RedirectResponse("/documents", 303)
 
     async def change_document(self, request: Request) -> Response:
@@ -311,17 +310,8 @@ class Web:
             outcome = await run_in_threadpool(self.uploads.index, Path(entry.source))
             self.usage.audit(self.actor(request), "reindex", entry.doc_id,
                              {"ok": outcome.ok, "summary": outcome.summary})
-            self.flash(request, upload_text(outcome), "ok" if outcome.ok else "error")
+            self.flash(request, outcome.describe(), "ok" if outcome.ok else "error")
         return RedirectResponse("/documents", 303)
-
-
-def upload_text(outcome: Any) -> str:
-    if not outcome.ok:
-        return f"{outcome.name} was not indexed: {outcome.reason}"
-    if outcome.status == "unchanged":
-        return f"{outcome.title} is indexed and unchanged."
-    verb = "Updated" if outcome.status == "updated" else "Added"
-    return f"{verb} {outcome.title}: {outcome.chunks} passages indexed."
 
 
 def safe_next(target: str | None) -> str:
