@@ -17,12 +17,12 @@ from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
 from channels.admin_cli import report_command, usage_app, users_app
+from channels.indexed import indexed_assistant
 from channels.report_bench import bench_report_command
 from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
 from channels.slack.bench import bench_slack_command
 from ingest.bench import bench_app, print_figures
 from ingest.cli import ingest_command, sources_app
-from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from knowledge.errors import GuideError
 from knowledge.settings import Settings
@@ -31,13 +31,7 @@ from usage.factory import open_usage_log
 
 def assistant_over(docs: Path, data_dir: Path) -> Assistant:
     """A fresh index of ``docs`` in ``data_dir`` and an assistant over it."""
-    settings = Settings().model_copy(update={"data_dir": data_dir})
-    kb = KnowledgeBase(settings)
-    report = Ingestor(settings, kb).run([docs])
-    for failed in report.failed:
-        logging.getLogger("guide.eval").warning("not indexed: %s (%s)", failed["path"],
-                                                failed["reason"])
-    return Assistant(settings, kb)
+    return indexed_assistant(Settings().model_copy(update={"data_dir": data_dir}), docs)
 
 
 def eval_command(
@@ -92,9 +86,8 @@ def indexes_for_bench(docs: Path, data_dir: Path) -> tuple[Assistant, Any]:
     from langchain_chroma import Chroma
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    settings = Settings().model_copy(update={"data_dir": data_dir})
-    kb = KnowledgeBase(settings)
-    Ingestor(settings, kb).run([docs])
+    assistant = assistant_over(docs, data_dir)
+    kb = assistant.kb
     baseline = Chroma(collection_name="tutorial-baseline", embedding_function=kb.embeddings,
                       client=kb.vector_store._client)
     if baseline._collection.count() == 0:
@@ -104,7 +97,7 @@ def indexes_for_bench(docs: Path, data_dir: Path) -> tuple[Assistant, Any]:
                   if c.page_content.strip()]
         for start in range(0, len(chunks), 256):
             baseline.add_documents(chunks[start:start + 256])
-    return Assistant(settings, kb), baseline
+    return assistant, baseline
 
 
 def bench_query(

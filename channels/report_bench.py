@@ -18,17 +18,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import insert, select
 
-from assistant.core import Assistant
+from channels.indexed import SAMPLE, indexed_assistant
 from channels.reporting import full_report
 from ingest.bench import print_figures
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 from usage.log import UsageLog
 from usage.report import Period
 from usage.schema import citations, escalations, feedback, questions
 
-SAMPLE = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
 DOCS = [("data-sharing-policy", "Data Sharing Policy", "3.0", "2027-04-01"),
         ("secure-email-guide", "Secure Email Guide", "2.0", "2027-06-01"),
         ("mfa-password-reset", "Resetting your Password and MFA", "2.1", "2027-02-01"),
@@ -131,9 +128,7 @@ def bench_report_command(
         started = time.perf_counter()
         seed(usage, rows)
         seeded = time.perf_counter() - started
-        kb = KnowledgeBase(settings)
-        Ingestor(settings, kb).run([SAMPLE])
-        assistant = Assistant(settings, kb)
+        assistant = indexed_assistant(settings, SAMPLE)
         assistant.ask("warm up")
         period = Period.parse("90d")
         timings: dict[str, float] = {}

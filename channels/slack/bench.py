@@ -27,15 +27,11 @@ from rich.table import Table
 from slack_sdk import WebClient
 
 from assistant.bench import percentiles
-from assistant.core import Assistant
+from channels.indexed import SAMPLE, indexed_assistant
 from channels.slack.app import build_slack_app
 from channels.web.app import build_web_app
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from knowledge.settings import Settings
 from usage.factory import open_usage_log
-
-SAMPLE = Path(__file__).resolve().parents[2] / "knowledge" / "sample"
 
 QUESTIONS = [
     "How do I reset my MFA?",
@@ -162,10 +158,8 @@ def bench_slack_command(
         settings = Settings(data_dir=Path(tmp), slack_bot_token=BOT_TOKEN,
                             slack_signing_secret=SIGNING_SECRET, slack_mode="http",
                             slack_api_url=fake.api_url)
-        kb = KnowledgeBase(settings)
-        Ingestor(settings, kb).run([SAMPLE])
         usage = open_usage_log(settings)
-        assistant = Assistant(settings, kb, usage=usage)
+        assistant = indexed_assistant(settings, SAMPLE, usage)
         assistant.ask("warm up")
         runs = [("guide", False)] + ([("baseline_answer_before_ack", True)] if baseline else [])
         for name, before in runs:
