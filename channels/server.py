@@ -69,16 +69,16 @@ PURGE_EVERY_S = 24 * 3600
 
 def keep_retention(usage: UsageLog, days: int | None, every_s: float = PURGE_EVERY_S,
                    stop: threading.Event | None = None) -> threading.Event:
-    """Delete questions older than ``days`` now and then every ``every_s``, in the background;
-    set the returned event to stop. Nothing happens without a retention period."""
+    """Now and then every ``every_s``, in the background: forget Slack event claims too old to
+    be retries, and, with a retention period, delete questions older than ``days``. Set the
+    returned event to stop."""
     stop = stop or threading.Event()
-    if not days:
-        return stop
 
     def loop() -> None:
         while not stop.is_set():
             try:
-                removed = usage.purge(days)
+                usage.forget_claims()
+                removed = usage.purge(days) if days else 0
                 if removed:
                     usage.audit("guide", "purge", f"older than {days} days", {"removed": removed})
                     log.info("retention: deleted %d questions older than %d days", removed, days)

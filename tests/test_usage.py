@@ -142,4 +142,25 @@ def test_the_server_keeps_the_retention_period(usage):
     finally:
         stop.set()
     assert usage.get(old) is None and usage.get(kept) is not None
-    assert keep_retention(usage, days=None).is_set() is False  # no period: nothing runs
+    assert keep_retention(usage, days=None).is_set() is False  # stopped only by its caller
+
+
+def test_old_event_claims_are_forgotten_without_a_retention_period(usage):
+    from channels.server import keep_retention
+    from usage.schema import event_claims
+
+    assert usage.claim(["event:old"]) and usage.claim(["event:new"])
+    with usage.engine.begin() as conn:
+        conn.execute(update(event_claims).where(event_claims.c.key == "event:old").values(
+            claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=3)))
+    stop = keep_retention(usage, days=None, every_s=0.05)
+    try:
+        deadline = dt.datetime.now() + dt.timedelta(seconds=10)
+        forgotten = False
+        while not forgotten and dt.datetime.now() < deadline:
+            forgotten = usage.claim(["event:old"])
+            threading.Event().wait(0.05)
+    finally:
+        stop.set()
+    assert forgotten  # the three-day-old claim was dropped, so the key can be taken again
+    assert not usage.claim(["event:new"])  # a recent claim still stops a retry
