@@ -376,7 +376,7 @@ def build_slack_app(settings: Settings, assistant: GuideAssistant, usage: UsageL
                     ) -> App:
     """The Bolt app; in HTTP mode Slack's requests are verified with the signing secret.
     ``process_before_response`` (answer, then ack) exists for the benchmark's baseline."""
-    client = with_retries(client or web_client(settings))
+    client = with_retries(client) if client is not None else web_client(settings)
     secret = settings.slack_signing_secret.get_secret_value() \
         if settings.slack_signing_secret else None
     app = App(client=client, signing_secret=secret or "",
