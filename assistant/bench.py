@@ -45,12 +45,15 @@ def read_beir(folder: Path) -> tuple[list[dict], dict[str, str], dict[str, dict[
 
 
 def beir_documents(corpus: Iterable[dict]) -> list[Document]:
+    """One chunk per document, its title as the context line (as Guide's own chunks have)."""
     docs = []
     for item in corpus:
-        text = f"{item.get('title', '')}\n\n{item['text']}".strip()
+        title = item.get("title", "").strip()
+        text = f"{title}\n\n{item['text']}" if title else item["text"]
         docs.append(Document(page_content=text, metadata={
-            "doc_id": item["_id"], "source": f"beir:{item['_id']}", "title": item.get("title", ""),
-            "body_offset": 0, "content_hash": hashlib.sha256(text.encode()).hexdigest()}))
+            "doc_id": item["_id"], "source": f"beir:{item['_id']}", "title": title,
+            "body_offset": len(title) + 2 if title else 0,
+            "content_hash": hashlib.sha256(text.encode()).hexdigest()}))
     return docs
 
 

@@ -39,8 +39,11 @@ def split_sentences(body: str) -> list[str]:
 
 
 def candidate_sentences(hits: list[Retrieved], max_sources: int) -> list[Sentence]:
+    """Sentences of the best sources. A page's summary helped find the page but says what
+    the page is for, not what it rules, so the answer quotes the page itself."""
+    sources = [h for h in hits if not h.meta.get("summary")][:max_sources]
     return [Sentence(hit, rank, text)
-            for rank, hit in enumerate(hits[:max_sources])
+            for rank, hit in enumerate(sources)
             for text in split_sentences(body_of(hit))]
 
 

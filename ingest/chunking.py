@@ -23,7 +23,7 @@ TokenCounter = Callable[[str], int]
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+")
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-1"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-2"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass
@@ -98,19 +98,23 @@ def context_line(title: str, headings: list[str], count: TokenCounter) -> str:
     return line if count(line) <= CONTEXT_TOKENS else line[:120]
 
 
-def sections(doc: ParsedDocument) -> Iterator[tuple[list[str], int | None, list[Piece], str]]:
-    """(heading path, page, pieces) runs, with the document's full text for spans."""
+Section = tuple[list[str], int | None, list[Piece], bool]  # headings, page, pieces, summary?
+
+
+def sections(doc: ParsedDocument) -> tuple[list[Section], str]:
+    """(heading path, page, pieces, is summary) runs, and the document's full text for spans.
+    A page summary is a run of its own, so its chunk can be told from the page's rules."""
     full_parts: list[str] = []
     offset = 0
     stack: list[tuple[int, str]] = []
     run: list[Piece] = []
-    run_key: tuple[tuple[str, ...], int | None] | None = None
-    out: list[tuple[list[str], int | None, list[Piece]]] = []
+    run_key: tuple[tuple[str, ...], int | None, bool] | None = None
+    out: list[Section] = []
 
     def close() -> None:
         nonlocal run
         if run and run_key is not None:
-            out.append((list(run_key[0]), run_key[1], run))
+            out.append((list(run_key[0]), run_key[1], run, run_key[2]))
         run = []
 
     for block in doc.blocks:
@@ -126,15 +130,13 @@ def sections(doc: ParsedDocument) -> Iterator[tuple[list[str], int | None, list[
             stack = [(lv, t) for lv, t in stack if lv < level] + [(level, text)]
             run_key = None
             continue
-        key = (tuple(t for _, t in stack), block.page)
+        key = (tuple(t for _, t in stack), block.page, block.kind == "summary")
         if key != run_key:
             close()
             run_key = key
         run.append(Piece(text, start))
     close()
-    full = "\n\n".join(full_parts)
-    for path, page, pieces in out:
-        yield path, page, pieces, full
+    return out, "\n\n".join(full_parts)
 
 
 def chunk_document(
@@ -148,7 +150,8 @@ def chunk_document(
     target_tokens: int,
 ) -> list[Document]:
     chunks: list[Document] = []
-    for headings, page, pieces, full in sections(doc):
+    runs, full = sections(doc)
+    for headings, page, pieces, summary in runs:
         context = context_line(meta.title, headings, count)
         budget = min(target_tokens, max_tokens - count(context) - 1)
         for piece in pack(pieces, budget, count, full):
@@ -172,6 +175,7 @@ def chunk_document(
                 "effective_date": meta.effective_date,
                 "review_date": meta.review_date,
                 "classification": meta.classification,
+                "summary": summary or None,
             }
             chunks.append(Document(
                 page_content=f"{context}\n\n{piece.text}",

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-BlockKind = Literal["heading", "paragraph", "list", "table"]
+BlockKind = Literal["heading", "paragraph", "list", "table", "summary"]
+# "summary": the author's one-line description of the page (e.g. front matter), indexed
+# so the page is found by what it is for, and kept in a chunk of its own.
 
 
 @dataclass

@@ -1,5 +1,9 @@
 """The keyword side of retrieval: BM25 (bm25s) over every indexed chunk.
 
+A chunk's context line (title > headings) counts twice: a word in a page's title or section
+heading says more about what the passage is for than the same word in passing (a BM25F-style
+field weight; on SciFact, titles counted twice lift nDCG@10 slightly, and more on DEFRA's pages).
+
 Built from the vector store's own contents and stamped with the record manager's state
 (row count and last update), so it is rebuilt whenever an ingest changed anything and can
 never serve a stale chunk.
@@ -20,6 +24,7 @@ from sqlalchemy import text
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+HEADING_WEIGHT = 2  # times a chunk's context line counts in its keyword text
 STOPWORDS = "english"  # bm25s's list, the same as STOPWORDS_EN used for queries
 TOKEN = r"(?u)\b\w[\w-]*\w\b|\b\w\b"
 
@@ -52,8 +57,9 @@ class KeywordIndex:
         self.stopwords = set(STOPWORDS_EN)
         self.bm25 = bm25s.BM25()
         if len(table):
+            texts = [keyword_text(t, m) for t, m in zip(table.texts, table.metas, strict=True)]
             tokens = bm25s.tokenize(
-                [self.prepare(t) for t in table.texts], stopwords=STOPWORDS,
+                [self.prepare(t) for t in texts], stopwords=STOPWORDS,
                 stemmer=self.stemmer, show_progress=False, token_pattern=TOKEN,
             )
             self.bm25.index(tokens, show_progress=False)
@@ -93,6 +99,12 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+
+def keyword_text(text_: str, meta: dict[str, Any]) -> str:
+    """What BM25 indexes for a chunk: its context line ``HEADING_WEIGHT`` times, then the body."""
+    context = text_[:int(meta.get("body_offset", 0))].strip()
+    return " ".join([context] * (HEADING_WEIGHT - 1) + [text_]) if context else text_
 
 
 def record_stamp(engine: Any, namespace: str) -> tuple[int, str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +26,10 @@ RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (Sci
 EXACT_SEARCH_UP_TO = 50_000  # chunks; beyond this Chroma's HNSW index answers dense queries
 STAMP_EVERY_S = 2.0  # an ingest shows in answers within this long
 KEYWORD_WEIGHT = 1.0  # weight of the BM25 ranking against the dense one in the fusion
+# Passages of one page (one document, where it has no pages) ranked ahead of every other
+# page's: more go behind them, so the answer sees each page that speaks to the question
+# (a bare "Copilot" finds the pages of each Copilot, not eight passages of one).
+PER_PAGE = 3
 
 
 @dataclass
@@ -136,7 +142,24 @@ class HybridRetriever:
             add(row, rank, "dense", sim)
         for rank, (row, score) in enumerate(keyword, start=1):
             add(row, rank, "keyword", score)
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:k]
+        ranked = diversify(sorted(scores, key=scores.__getitem__, reverse=True),
+                           lambda row: page_of(snap.table.metas[row]))[:k]
         for row in ranked:
             found[row].score = scores[row]
         return [found[row] for row in ranked]
+
+
+def page_of(meta: dict[str, Any]) -> tuple[str, int | None]:
+    return meta.get("source", ""), meta.get("page")
+
+
+def diversify(rows: list[int], unit: Callable[[int], Any], per_unit: int = PER_PAGE
+              ) -> list[int]:
+    """``rows`` (best first) with each unit's rows beyond its first ``per_unit`` moved
+    behind the rest, order kept otherwise."""
+    seen: Counter[Any] = Counter()
+    first, later = [], []
+    for row in rows:
+        seen[unit(row)] += 1
+        (first if seen[unit(row)] <= per_unit else later).append(row)
+    return first + later

@@ -116,6 +116,21 @@ def test_markdown_front_matter_and_headings(tmp_path):
     assert "Attempts: 5; Lock: 30 minutes" in text
 
 
+def test_markdown_summary_is_the_opening_paragraph(tmp_path):
+    md = tmp_path / "data.md"
+    md.write_text("---\ntitle: Using data with AI\ndescription: What data you can put into an "
+                  "AI tool depends on its *classification*.\n---\n# Using data with AI\n\n"
+                  "## The table\n\nOFFICIAL is allowed in enterprise tools.\n")
+    doc = load_file(md)
+    assert [(b.kind, b.text) for b in doc.blocks[:3]] == [
+        ("heading", "Using data with AI"),
+        ("summary", "What data you can put into an AI tool depends on its classification."),
+        ("heading", "The table")]
+    # a page whose body already opens with its summary does not say it twice
+    md.write_text("---\ndescription: Keep data safe.\n---\nKeep data safe.\n\nMore text here.\n")
+    assert [b.text for b in load_file(md).blocks] == ["Keep data safe.", "More text here."]
+
+
 def test_markdown_with_template_front_matter(tmp_path):
     md = tmp_path / "erb.md"
     md.write_text('---\ntitle: Hosting\nlast_reviewed_on: <%= Date.today %>\n---\n'

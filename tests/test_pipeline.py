@@ -199,3 +199,46 @@ def test_exact_and_hnsw_dense_search_agree(tmp_path, kb, settings, monkeypatch):
     assert hnsw_retriever.snapshot().vectors is None
     hnsw = [h.chunk_id for h in hnsw_retriever.search(query, k=5, mode="dense")]
     assert exact == hnsw
+
+
+def test_a_page_cannot_take_every_place_in_the_answer(tmp_path, kb, settings):
+    """Eight passages about "Copilot" in one page do not hide the other page about it."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "github.md").write_text("# GitHub Copilot\n\n" + "\n\n".join(
+        f"## Part {i}\n\nGitHub Copilot suggests code; Copilot rule {i} applies to code."
+        for i in range(8)) + "\n")
+    (docs / "m365.md").write_text("# Microsoft 365 Copilot\n\nMicrosoft 365 Copilot drafts "
+                                  "documents inside the tenant, and other things too.\n")
+    Ingestor(settings, kb).run([docs])
+    hits = HybridRetriever(kb).search("Copilot", k=8)
+    per_doc = [h.meta["doc_id"] for h in hits]
+    assert "m365" in per_doc[:4] and per_doc[:4].count("github") == 3
+    assert per_doc.count("github") == 7  # the passages held back still follow
+
+
+def test_title_and_headings_weigh_more_in_keyword_search(tmp_path, kb, settings):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "mfa.md").write_text("# Resetting MFA\n\nCall the desk on extension 4000 if you "
+                                 "are locked out of your account.\n")
+    (docs / "misc.md").write_text("# Office moves\n\nAn MFA reset or an MFA token swap is "
+                                  "booked like a desk move, through facilities.\n")
+    Ingestor(settings, kb).run([docs])
+    hits = HybridRetriever(kb).search("MFA reset", k=2, mode="keyword")
+    assert [h.meta["doc_id"] for h in hits] == ["mfa", "misc"]
+
+
+def test_page_summary_is_found_but_never_quoted(tmp_path, kb, settings):
+    from assistant.extractive import candidate_sentences
+
+    (tmp_path / "data.md").write_text(
+        "---\ntitle: Using data with AI\ndescription: What data you can put into an AI tool "
+        "depends on its classification.\n---\n## Public tools\n\nOFFICIAL-SENSITIVE data "
+        "must never be put into a public AI tool such as a free chatbot.\n")
+    Ingestor(settings, kb).run([tmp_path])
+    hits = HybridRetriever(kb).search("what data can I put into an AI tool", k=2)
+    assert hits[0].meta.get("summary") and not hits[0].meta.get("heading_path")
+    quotable = {s.text for s in candidate_sentences(hits, max_sources=4)}
+    assert quotable == {"OFFICIAL-SENSITIVE data must never be put into a public AI tool such "
+                        "as a free chatbot."}

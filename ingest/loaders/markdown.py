@@ -1,5 +1,10 @@
 """Markdown: front matter as metadata; rendered to HTML so headings, lists and tables share
-the HTML loader's structure (and quotes read as prose, not as Markdown syntax)."""
+the HTML loader's structure (and quotes read as prose, not as Markdown syntax).
+
+A page's summary in its front matter (``description``, as Jekyll, Hugo and the GOV.UK
+templates call it) is shown to readers as the page's opening paragraph, so it is indexed:
+it is often the one sentence that says what the page is for.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from ingest.loaders.html import parse_html
 from ingest.loaders.text import decode_bytes
-from ingest.model import ParsedDocument
+from ingest.model import Block, ParsedDocument
 from knowledge.errors import IngestError
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
@@ -21,6 +26,7 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
 TEMPLATE_TAGS = re.compile(r"<%.*?%>|\{%.*?%\}|\{\{.*?\}\}", re.S)
 
 _md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+SUMMARY_KEYS = ("description", "summary", "lede")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -47,6 +53,20 @@ def load_markdown(path: Path) -> ParsedDocument:
     body = TEMPLATE_TAGS.sub("", body)
     h1_title, blocks, _ = parse_html(f"<html><body>{_md.render(body)}</body></html>")
     title = meta.get("title")
+    lede = summary_blocks(meta)
+    if lede and not any(b.text == lede[0].text for b in blocks[:3]):
+        # after a leading H1, so the summary sits under the page's title like on the page
+        at = 1 if blocks and blocks[0].kind == "heading" and blocks[0].level == 1 else 0
+        blocks[at:at] = lede
     return ParsedDocument(
         path, "markdown", blocks, title=str(title) if title else h1_title, metadata=meta
     )
+
+
+def summary_blocks(meta: dict[str, Any]) -> list[Block]:
+    """The front matter's page summary as paragraph blocks (it may hold Markdown)."""
+    summary = next((meta[k] for k in SUMMARY_KEYS if isinstance(meta.get(k), str)), "")
+    if not summary.strip():
+        return []
+    _, blocks, _ = parse_html(f"<html><body>{_md.render(summary.strip())}</body></html>")
+    return [Block(b.text, "summary") for b in blocks if b.kind == "paragraph"]
