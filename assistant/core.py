@@ -57,6 +57,10 @@ REFUSALS = [
 FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what if|then|so|ok(?:ay)?|same for|"
     r"is that|does that|and if|it is|it's|which ones?|give me|can you|please)\b", re.I)
+# "What is X?", "Tell me about X": one word is the whole subject, not a missing detail.
+ASKS_ABOUT_TOPIC = re.compile(
+    r"(?:^|[.?!]\s+)(?:what\s+(?:is|are)|tell\s+me\s+(?:about|more\s+about)|explain|define|"
+    r"describe|what\s+does\s+\S+\s+mean)\b", re.I)
 PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
 
 
@@ -280,10 +284,11 @@ def source_label(hit: Retrieved) -> str:
 
 def too_vague(question: str, terms: set[str]) -> bool:
     """No subject at all ("Is this allowed?"), or one common word ("Do I need permission?");
-    a single named thing ("Is Cursor allowed?") is a fine question."""
+    a single named thing ("Is Cursor allowed?") or a topic asked about by name ("Tell me
+    about agents", "What is phishing?") is a fine question."""
     if not terms:
         return True
-    if len(terms) > 1:
+    if len(terms) > 1 or ASKS_ABOUT_TOPIC.search(question):
         return False
     named = re.search(r"(?<!^)(?<![.?!]\s)\b(?:[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}\w*|[A-Z][a-z]+)\b",
                       question.strip())

@@ -94,6 +94,13 @@ def test_statuses(assistant, question, status):
         assert answer.contact and answer.contact in answer.text
 
 
+@pytest.mark.parametrize("question", ["Tell me about encryption.", "What is encryption?"])
+def test_one_word_topic_is_a_question_not_a_vague_one(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.status == "answered"
+    assert "encrypt" in " ".join(c.quote for c in answer.citations).lower()
+
+
 def test_blocked_question_never_reaches_retrieval(assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("retrieval must not see personal data")
