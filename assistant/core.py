@@ -61,6 +61,16 @@ FOLLOW_UP_START = re.compile(
 ASKS_ABOUT_TOPIC = re.compile(
     r"(?:^|[.?!]\s+)(?:what\s+(?:is|are)|tell\s+me\s+(?:about|more\s+about)|explain|define|"
     r"describe|what\s+does\s+\S+\s+mean)\b", re.I)
+# Something went wrong. Staff describe what happened in their own words ("I clicked a dodgy
+# link", "I pasted it into ChatGPT by mistake"), words the guidance never uses; what answers
+# them is the incident procedure, so its words (Settings.incident_words) join the search.
+WENT_WRONG = re.compile(
+    r"\b(?:by (?:mistake|accident)|mistakenly|(?:made|make) a mistake|accidental(?:ly)?|"
+    r"inadvertently|(?:to|at|with) the wrong|wrong (?:person|people|address|recipient|email|"
+    r"number|team|council|file|attachment)|(?:lost|misplaced|mislaid)\s+(?:my|a|an|the|our|"
+    r"some|his|her|their)\b|left (?:my|a|an|the|our) .{1,40}\b(?:on|in|at) (?:the|a)\b|"
+    r"(?:was|were|got|been|has been|have been) (?:stolen|hacked|leaked|lost)|clicked|oops|"
+    r"shouldn'?t have)", re.I)
 PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
 
 
@@ -134,7 +144,7 @@ class Assistant:
                           identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
         earlier = [check(turn).redacted for turn in history]
-        query = self.contextualise(question, earlier)
+        query = self.search_query(question, earlier)
         for pattern, reason, where in REFUSALS:
             # on the conversation so far: "my manager signed it off" does not unlock it
             if pattern.search(query):
@@ -156,6 +166,14 @@ class Assistant:
         lap("compose")
         answer.timings_ms = timings
         return answer
+
+    def search_query(self, question: str, earlier: list[str]) -> str:
+        """What is searched for: the question read in its conversation, and a mishap
+        with the incident procedure's words."""
+        query = self.contextualise(question, earlier)
+        if WENT_WRONG.search(query):
+            query = f"{query} {self.settings.incident_words}"
+        return query
 
     @staticmethod
     def contextualise(question: str, earlier: list[str]) -> str:
@@ -180,6 +198,10 @@ class Assistant:
             return Answer(status="need_more_detail", question=question,
                           text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
         idf = self.retriever.snapshot().keyword.idf
+        if WENT_WRONG.search(query):
+            # a mishap is answered by the incident procedure: judge the evidence on its
+            # words, not on the story's ("dodgy", "oops"), which no guidance uses
+            terms = content_terms(self.settings.incident_words)
         best_similarity = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
         best_coverage = max((weighted_coverage(terms, h.text, idf) for h in hits[:3]),
                             default=0.0)

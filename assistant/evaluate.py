@@ -117,7 +117,7 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
         retrieved = answer.retrieved
         if not retrieved and answer.status != "blocked":
             # answered without looking (e.g. "talk to a person"): measure retrieval anyway
-            query = assistant.contextualise(row.question, row.earlier)
+            query = assistant.search_query(row.question, row.earlier)
             retrieved = [h.chunk_id for h in assistant.retriever.search(
                 query, k=2 * assistant.settings.retrieval_k, audience=row.audience)]
         # a gold page that is not in the index (missing or empty file) cannot be retrieved

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
     )
 
+    incident_words: str = Field(
+        "incident report breach",
+        description="What the guidance calls something going wrong with information. A "
+        "question about a mishap ('I sent it to the wrong person') is searched with these "
+        "words too, and answered from the passages that use them.",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",

@@ -101,6 +101,20 @@ def test_one_word_topic_is_a_question_not_a_vague_one(assistant, question):
     assert "encrypt" in " ".join(c.quote for c in answer.citations).lower()
 
 
+@pytest.mark.parametrize("question", [
+    "Oops, I emailed a risk assessment to the wrong council. What now?",
+    "I think I clicked a dodgy link in an email",
+    "My work laptop was stolen from my car",
+])
+def test_a_mishap_is_answered_from_the_incident_procedure(assistant, question):
+    """Staff tell what happened in words no policy uses; the answer is the incident route."""
+    answer = assistant.ask(question)
+    assert answer.status == "answered"
+    assert {"incident-reporting", "data-sharing-policy", "secure-email-guide"} & {
+        c.doc_id for c in answer.citations}
+    assert "incident" in " ".join(c.quote for c in answer.citations).lower()
+
+
 def test_blocked_question_never_reaches_retrieval(assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("retrieval must not see personal data")
