@@ -143,6 +143,11 @@ class Assistant:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
                           identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
+        limit = self.settings.max_question_chars
+        if len(question) > limit:  # a pasted document, not a question: nothing searched
+            text = msg.TOO_LONG.format(length=len(question), limit=limit)
+            return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
+                          text=text, follow_up=text, timings_ms=timings)
         earlier = [check(turn).redacted for turn in history]
         query = self.search_query(question, earlier)
         for pattern, reason, where in REFUSALS:

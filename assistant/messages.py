@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MESSAGES_VERSION = "messages-1"
+MESSAGES_VERSION = "messages-2"
 
 BLOCKED_PERSONAL_DATA = (
     "I can't help with a question that contains personal details ({kinds}). Please don't "
@@ -21,6 +21,11 @@ TALK_TO_A_PERSON = (
 )
 NEED_MORE_DETAIL_VAGUE = (
     "Could you tell me a bit more: what do you want to do, and with what information or tool?"
+)
+TOO_LONG = (
+    "That message is {length:,} characters long. Please ask one question in under {limit:,} "
+    "characters, and don't paste documents or case notes into Guide: ask about the rule you "
+    "need instead."
 )
 NEED_MORE_DETAIL_WHICH = "The guidance says different things for {options}. Which do you mean?"
 PAST_REVIEW = "This document was due for review on {date}: check it is still current."

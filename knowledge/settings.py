@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         1, ge=0, le=8, description="Processes parsing files ahead of the embedder (0: inline)."
     )
     retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
+    max_question_chars: int = Field(
+        2000, ge=100, description="Longer messages are not searched: staff are asked for one "
+        "short question (the same limit in Slack, the web chat and the CLI).",
+    )
     default_contact: str = Field(
         "your line manager or the Information Governance Team",
         description="Who Guide points staff to when the guidance does not answer.",

@@ -115,6 +115,19 @@ def test_a_mishap_is_answered_from_the_incident_procedure(assistant, question):
     assert "incident" in " ".join(c.quote for c in answer.citations).lower()
 
 
+def test_a_pasted_document_is_not_searched(assistant, monkeypatch):
+    def boom(*args, **kwargs):
+        raise AssertionError("a pasted document must not be searched")
+
+    monkeypatch.setattr(assistant.retriever, "search", boom)
+    notes = "Case notes from the review meeting. " * 100
+    answer = assistant.ask(notes + "Can I email these to the council?")
+    assert answer.status == "need_more_detail" and "under 2,000 characters" in answer.text
+    assert len(answer.question) <= 2001
+    # the guard reads all of it first: an identifier anywhere refuses the whole message
+    assert assistant.ask(notes + "Prisoner A1234BC.").status == "blocked"
+
+
 def test_blocked_question_never_reaches_retrieval(assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("retrieval must not see personal data")

@@ -115,7 +115,9 @@ def test_the_ask_api_explains_bad_requests(web):
                        headers={"X-CSRF-Token": token}).status_code == 400
     long = client.post("/api/ask", json={"question": "x" * 3000},
                        headers={"X-CSRF-Token": token})
-    assert long.status_code == 400 and "2000 characters" in long.json()["error"]
+    assert long.status_code == 200 and long.json()["status"] == "need_more_detail"
+    assert "under 2,000 characters" in long.json()["text"]
+    assert 'maxlength="2000"' in client.get("/").text
 
 
 def test_redirects_stay_on_the_site():

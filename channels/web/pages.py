@@ -38,7 +38,6 @@ from usage.report import Period, export_csv, percent
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 CHAT_CONTEXT = dt.timedelta(minutes=30)
-MAX_QUESTION = 2000
 UPLOAD_SLACK = 64_000  # multipart framing on top of the file itself
 FAILED = "Sorry, something went wrong on Guide's side. Please try again in a minute."
 LINK_SENT = ("If that address has an account with a Slack user, a sign-in link is on its way "
@@ -92,7 +91,8 @@ class Web:
     async def chat(self, request: Request) -> Response:
         documents = len(self.assistant.kb.catalog.current())
         return self.page(request, "chat.html", documents=documents,
-                         examples=[q for _, q in SUGGESTED_PROMPTS])
+                         examples=[q for _, q in SUGGESTED_PROMPTS],
+                         max_question=self.settings.max_question_chars)
 
     async def ask(self, request: Request) -> Response:
         if not csrf_ok(request):
@@ -105,9 +105,6 @@ class Web:
                                 status_code=400)
         if not question:
             return JSONResponse({"error": "Type a question first."}, status_code=400)
-        if len(question) > MAX_QUESTION:
-            return JSONResponse({"error": f"Please keep questions under {MAX_QUESTION} "
-                                          "characters."}, status_code=400)
         conversation = visitor_id(request)  # one conversation per browser session
         asked = Asked("web", user=self.asker(request), channel_type="browser",
                       conversation=conversation)
