@@ -92,7 +92,7 @@ class MiniLMEmbeddings(Embeddings):
         if self.dtype == "auto":
             self.dtype = "bfloat16" if cpu_supports_bf16() else "float32"
         self.threads = settings.torch_threads
-        self.embedded = 0  # passages embedded by this instance (not cache hits)
+        self._counts = threading.local()
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         # one encode at a time: the fast tokenizer fails ("Already borrowed") when two threads
@@ -102,6 +102,12 @@ class MiniLMEmbeddings(Embeddings):
     @property
     def model_id(self) -> str:
         return self.info.model_id
+
+    @property
+    def embedded(self) -> int:
+        """Passages this instance embedded in the calling thread (cache hits never reach it):
+        an ingest counts its own, whatever answers embed meanwhile in other threads."""
+        return getattr(self._counts, "passages", 0)
 
     @property
     def model(self) -> SentenceTransformer:
@@ -143,7 +149,7 @@ class MiniLMEmbeddings(Embeddings):
         return vectors.astype("float32").tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded += len(texts)
+        self._counts.passages = self.embedded + len(texts)
         return self._encode(texts)
 
     def embed_query(self, text: str) -> list[float]:

@@ -242,3 +242,25 @@ def test_page_summary_is_found_but_never_quoted(tmp_path, kb, settings):
     quotable = {s.text for s in candidate_sentences(hits, max_sources=4)}
     assert quotable == {"OFFICIAL-SENSITIVE data must never be put into a public AI tool such "
                         "as a free chatbot."}
+
+
+@pytest.mark.integration
+def test_answers_embedded_meanwhile_do_not_count_as_ingested(tmp_path, settings,
+                                                             real_embeddings, monkeypatch):
+    """A trainer's upload in a serving process reports only the passages it embedded."""
+    import threading
+
+    kb = KnowledgeBase(settings, real_embeddings)
+    index_chunks = kb.index_chunks
+
+    def while_staff_ask(chunks):
+        asking = threading.Thread(target=real_embeddings.embed_documents,
+                                  args=(["How do I reset my MFA?"] * 7,))
+        asking.start()
+        asking.join()
+        return index_chunks(chunks)
+
+    monkeypatch.setattr(kb, "index_chunks", while_staff_ask)
+    (tmp_path / "a.md").write_text("# MFA\n\nCall the desk on extension 4000.\n")
+    report = Ingestor(settings, kb).run([tmp_path]).summary()
+    assert report["added"] == 1 and report["chunks_embedded"] == 1
