@@ -21,7 +21,7 @@ from assistant.guard import check
 from assistant.llm import QuoteCheckFailed, build_chat_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
-from assistant.terms import content_terms, weighted_coverage
+from assistant.terms import content_terms, phrase_pattern, weighted_coverage
 from knowledge.base import KnowledgeBase
 from knowledge.errors import ModelUnavailable
 from knowledge.retriever import HybridRetriever, Retrieved
@@ -94,9 +94,8 @@ class Assistant:
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
-        self.escalation_topics = [
-            re.compile(r"\b" + re.escape(t).replace(r"\ ", r"\s+") + r"\b", re.I)
-            for t in settings.escalation_topics]
+        self.escalation_topics = [p for p in map(phrase_pattern, settings.escalation_topics)
+                                  if p is not None]
 
     # -- the pipeline ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,

@@ -65,3 +65,10 @@ def coverage(question_terms: set[str], text: str) -> float:
     if not question_terms:
         return 0.0
     return len(question_terms & content_terms(text)) / len(question_terms)
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A configured phrase as a pattern over questions: whole words, any case, and spaces,
+    hyphens or underscores between them ("data-sharing" finds "data sharing")."""
+    words = [re.escape(w) for w in re.split(r"[\s_-]+", phrase) if w]
+    return re.compile(r"\b" + r"[\s_-]+".join(words) + r"\b", re.I) if words else None

@@ -41,13 +41,16 @@ def test_guide_ask_records_the_question_and_guide_report_shows_it(tmp_path):
 def test_configured_topics_go_to_a_person(settings, kb):
     usage = open_usage_log(settings)
     configured = settings.model_copy(update={"escalation_topics": ["whistleblowing",
-                                                                   "raise a grievance"]})
+                                                                   "raise a grievance",
+                                                                   "data-protection_officer"]})
     assistant = Assistant(configured, kb, usage=usage)
     answer = assistant.ask("How do I report WHISTLEBLOWING concerns?",
                            asked=Asked("web", user="w1"))
     assert answer.status == "talk_to_a_person" and answer.record_id
     assert assistant.ask("How do I raise  a grievance?").status == "talk_to_a_person"
     assert assistant.ask("How do I reset my MFA?").status != "talk_to_a_person"
+    # written as Slack contact topics are: hyphens and underscores match spaces
+    assert assistant.ask("Who is the data protection officer?").status == "talk_to_a_person"
 
 
 def test_a_broken_usage_log_never_costs_the_answer(settings, kb, monkeypatch):

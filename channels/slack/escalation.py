@@ -7,20 +7,20 @@ channel (C.../G...), a user group (S...) or a user (U.../W...).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+
+from assistant.terms import phrase_pattern
 
 
 def route(contacts: dict[str, str], question: str | None,
           doc_ids: Sequence[str]) -> tuple[str, str] | None:
     """``(topic, contact)``, or None when no contact is configured at all."""
-    text = (question or "").lower()
     for topic, contact in contacts.items():  # cited documents first: the surest sign
         if topic != "default" and topic in doc_ids:
             return topic, contact
     for topic, contact in sorted(contacts.items(), key=lambda kv: -len(kv[0])):
-        phrase = r"\s+".join(re.escape(w) for w in re.split(r"[\s_-]+", topic.lower()) if w)
-        if topic != "default" and phrase and re.search(rf"\b{phrase}\b", text):
+        pattern = phrase_pattern(topic) if topic != "default" else None
+        if pattern and pattern.search(question or ""):
             return topic, contact
     if "default" in contacts:
         return "default", contacts["default"]
