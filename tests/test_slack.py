@@ -232,6 +232,11 @@ def test_malformed_signed_payload_gets_a_clear_refusal(slack):
     status, _ = slack.post_raw(body, signed_headers(
         body, content_type="application/x-www-form-urlencoded"))
     assert status in (400, 404)
+    # signed and JSON, but its parts are not the shapes Slack sends: refused, not a 500
+    for payload in ({**event_body({}), "event": "app_mention"},
+                    {**event_body({}), "actions": "feedback_helpful"}, ["event_callback"]):
+        body = json.dumps(payload)
+        assert slack.post_raw(body, signed_headers(body)) == (400, "malformed request")
     assert slack.fake.of("chat.postMessage") == []
 
 
