@@ -148,19 +148,20 @@ class Assistant:
             return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
                           text=text, follow_up=text, timings_ms=timings)
         earlier = [check(turn).redacted for turn in history]
-        query = self.search_query(question, earlier)
+        said = self.contextualise(question, earlier)
         for pattern, reason, where in REFUSALS:
             # on the conversation so far: "my manager signed it off" does not unlock it
-            if pattern.search(query):
+            if pattern.search(said):
                 return Answer(status="blocked", question=question, timings_ms=timings,
                               text=msg.BLOCKED_REQUEST.format(reason=reason, where=where))
         if (ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question)
-                or any(t.search(query) for t in self.escalation_topics)):
+                or any(t.search(said) for t in self.escalation_topics)):
             return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
                           contact=self.settings.default_contact,
                           text=msg.TALK_TO_A_PERSON.format(
                               contact=self.settings.default_contact))
 
+        query = self.with_incident_words(said)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
                                        audience=audience)
         hits = ranked[:self.settings.retrieval_k]
@@ -172,12 +173,12 @@ class Assistant:
         return answer
 
     def search_query(self, question: str, earlier: list[str]) -> str:
-        """What is searched for: the question read in its conversation, and a mishap
-        with the incident procedure's words."""
-        query = self.contextualise(question, earlier)
-        if WENT_WRONG.search(query):
-            query = f"{query} {self.settings.incident_words}"
-        return query
+        """What is searched for: the question read in its conversation, with the incident
+        procedure's words for a mishap."""
+        return self.with_incident_words(self.contextualise(question, earlier))
+
+    def with_incident_words(self, query: str) -> str:
+        return f"{query} {self.settings.incident_words}" if WENT_WRONG.search(query) else query
 
     @staticmethod
     def contextualise(question: str, earlier: list[str]) -> str:
