@@ -78,6 +78,7 @@ def plausible_birth_date(day: int, month: int, year: int) -> bool:
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email address", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
     ("prison number", re.compile(r"\b[A-Z]\d{4}[A-Z]{2}\b", re.I)),
+    ("prison number", re.compile(r"\b[A-Z] \d{4} [A-Z]{2}\b")),  # typed with spaces
     ("PNC number", re.compile(r"\b(?:\d{2}|\d{4})/\d{1,7}[A-Z]\b", re.I)),
     ("CRO number", re.compile(r"\b\d{1,6}/\d{2}[A-Z]\b", re.I)),
     ("National Insurance number",
@@ -91,11 +92,12 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 NHS = re.compile(r"(?<!\d)(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?!\d)")
 DATE_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b")
+DATE_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")  # a birth date only beside "DOB"...
 DATE_WORDS = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\.?,?\s+(\d{{4}})\b", re.I)
 DOB_WORDS = re.compile(r"\b(?:d\.?o\.?b|date of birth|born|birthday|aged?)\b", re.I)
 NAMED_PERSON = [
-    # "prisoner John Smith", "offender Smith", "person on probation Jane Doe"
-    re.compile(rf"\b(?:{PERSON_ROLE})\s+(?:{TITLE}\s+)?({NAME}(?:\s+{NAME})?)"),
+    # "prisoner John Smith", "offender Smith", "the prisoner, Tom Harris,"
+    re.compile(rf"\b(?:{PERSON_ROLE}),?\s+(?:{TITLE}\s+)?({NAME}(?:\s+{NAME})?)"),
     # "John Smith, a prisoner" / "John Smith who is on probation" / "John Smith (prisoner)"
     re.compile(rf"\b({NAME}\s+{NAME})(?:,|\s+\(|\s+who\s+is|\s+is)\s+(?:a|an|the|on|in)?\s*"
                rf"(?:{PERSON_ROLE}|probation|custody|prison)"),
@@ -131,6 +133,10 @@ def find_personal_data(text: str) -> list[Finding]:
     for m in DATE_NUMERIC.finditer(text):
         day, month, year = (int(g) for g in m.groups())
         if (dob_context or len(m.group(3)) == 4) and plausible_birth_date(day, month, year):
+            found.append(Finding("date of birth", m.start(), m.end()))
+    for m in DATE_ISO.finditer(text):  # ...as documents are dated this way too
+        year, month, day = (int(g) for g in m.groups())
+        if dob_context and plausible_birth_date(day, month, year):
             found.append(Finding("date of birth", m.start(), m.end()))
     for m in DATE_WORDS.finditer(text):
         day, month, year = int(m.group(1)), MONTH_NUM[m.group(2)[:3].lower()], int(m.group(3))

@@ -11,6 +11,7 @@ from assistant.guard import check, nhs_check_digit_ok
     ("question", "kind"),
     [
         ("Can I share the file for prisoner A1234BC with the council?", "prison number"),
+        ("Prisoner number A 1234 BC, can I share?", "prison number"),
         ("The PNC is 12/345678A, can I email it?", "PNC number"),
         ("PNC 2012/0012345Z came up", "PNC number"),
         ("His CRO number is 123456/12A", "CRO number"),
@@ -19,12 +20,14 @@ from assistant.guard import check, nhs_check_digit_ok
         ("NHS 9434765919 for the referral", "NHS number"),
         ("DOB 12/03/1985, is that enough to check identity?", "date of birth"),
         ("She was born on 3 March 1990", "date of birth"),
+        ("dob: 1985-03-12, can I check it?", "date of birth"),
         ("Can I text him on 07700 900123?", "phone number"),
         ("The landline is +44 20 7946 0958", "phone number"),
         ("Send it to j.smith@example.org please", "email address"),
         ("He lives at LS1 4AP", "postcode"),
         ("Can I tell the council that prisoner John Smith is being released?", "name"),
         ("Jane Doe, a person on probation, asked for her file", "name"),
+        ("The prisoner, Tom Harris, wants his file", "name"),
         ("Is Mr Patel allowed visits?", "name"),
         ("Can I email Sarah Jones's risk assessment to the council?", "name"),
         ("Here is my colleague's sickness record, is this personal data?", "pasted record"),
@@ -57,6 +60,10 @@ def test_identifiers_blocked_and_redacted(question, kind):
         "Section 3.2 of the policy says what about councils?",
         "Do I need a DPIA to use AI?",
         "What is the deadline, 72 hours?",
+        "What changed in the 1998-05-01 version of the policy?",
+        "Can a prisoner, in general, see the policy?",
+        "Can the prisoner, Probation Service and council all see it?",
+        "What happened in 2024 by law?",
     ],
 )
 def test_general_questions_pass(question):
