@@ -69,8 +69,10 @@ WENT_WRONG = re.compile(
     r"inadvertently|(?:to|at|with) the wrong|wrong (?:person|people|address|recipient|email|"
     r"number|team|council|file|attachment)|(?:lost|misplaced|mislaid)\s+(?:my|a|an|the|our|"
     r"some|his|her|their)\b|left (?:my|a|an|the|our) .{1,40}\b(?:on|in|at) (?:the|a)\b|"
-    r"(?:was|were|got|been|has been|have been) (?:stolen|hacked|leaked|lost)|clicked|oops|"
-    r"shouldn'?t have)", re.I)
+    r"(?:was|were|got|been|has been|have been) (?:stolen|hacked|leaked|lost)|oops|"
+    r"shouldn'?t have|(?:clicked|opened)\b.{0,30}\b(?:dodgy|suspicious|phishing|malicious|"
+    r"fake|scam|strange|unexpected)|(?:clicked|opened)\b.{0,30}\b(?:link|attachment) in "
+    r"(?:a|an|the|that) (?:email|message|text))", re.I)
 PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
 
 

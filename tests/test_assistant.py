@@ -115,6 +115,20 @@ def test_a_mishap_is_answered_from_the_incident_procedure(assistant, question):
     assert "incident" in " ".join(c.quote for c in answer.citations).lower()
 
 
+@pytest.mark.parametrize(("question", "mishap"), [
+    ("I opened an attachment in an email from a stranger", True),
+    ("We sent the report to the wrong council", True),
+    ("I left my badge on the bus", True),
+    ("I clicked the link to reset my MFA but nothing happened", False),
+    ("How do I send a file to a council?", False),
+    ("What is a data breach?", False),
+])
+def test_only_a_mishap_is_searched_with_the_incident_words(assistant, question, mishap):
+    query = assistant.search_query(question, [])
+    assert (query != question) is mishap
+    assert query.startswith(question)
+
+
 def test_a_pasted_document_is_not_searched(assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a pasted document must not be searched")
