@@ -7,6 +7,8 @@ from functools import cache
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from knowledge.keyword import number_words_as_digits
+
 WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Words every question has that say nothing about the topic.
 QUESTION_WORDS = {
@@ -44,7 +46,7 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return WORD.findall(text.lower().replace("-", " "))
+    return WORD.findall(number_words_as_digits(text).lower().replace("-", " "))
 
 
 def content_terms(text: str) -> set[str]:

@@ -66,8 +66,8 @@ class KeywordIndex:
 
     @staticmethod
     def prepare(text_: str) -> str:
-        # "OFFICIAL-SENSITIVE" should match "official sensitive" and itself
-        return re.sub(r"(\w)-(\w)", r"\1 \2", text_)
+        # "OFFICIAL-SENSITIVE" should match "official sensitive" and itself; "five" "5"
+        return re.sub(r"(\w)-(\w)", r"\1 \2", number_words_as_digits(text_))
 
     def idf(self, stemmed: str) -> float:
         """Inverse document frequency of a (stemmed, lower-case) term; unseen terms score
@@ -99,6 +99,29 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+
+
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+          "seventeen", "eighteen", "nineteen"]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_VALUES = {w: n for n, w in enumerate(_UNITS)} | {w: 10 + n for n, w in enumerate(_TEENS)} | {
+    w: 20 + 10 * n for n, w in enumerate(_TENS)}
+# "one" alone is mostly a pronoun ("which one"), so only "twenty-one" and the like count
+NUMBER_WORD = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS[1:])}))?|"
+    rf"({'|'.join(_UNITS[2:] + _TEENS + ['zero'])}))\b", re.I)
+
+
+def number_words_as_digits(text_: str) -> str:
+    """"five wrong passwords" reads as "5 wrong passwords", as guidance often writes it."""
+    def value(m: re.Match[str]) -> str:
+        tens, unit, single = m.groups()
+        if single:
+            return str(_VALUES[single.lower()])
+        return str(_VALUES[tens.lower()] + (_VALUES[unit.lower()] if unit else 0))
+
+    return NUMBER_WORD.sub(value, text_)
 
 
 def keyword_text(text_: str, meta: dict[str, Any]) -> str:

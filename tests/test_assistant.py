@@ -129,6 +129,12 @@ def test_only_a_mishap_is_searched_with_the_incident_words(assistant, question, 
     assert query.startswith(question)
 
 
+def test_numbers_in_words_match_numbers_in_figures(assistant):
+    answer = assistant.ask("What happens after five wrong passwords?")
+    assert answer.status == "answered"
+    assert any("After 5 wrong passwords" in c.quote for c in answer.citations)
+
+
 def test_a_pasted_document_is_not_searched(assistant, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a pasted document must not be searched")
