@@ -160,6 +160,7 @@ def diversify(rows: list[int], unit: Callable[[int], Any], per_unit: int = PER_P
     seen: Counter[Any] = Counter()
     first, later = [], []
     for row in rows:
-        seen[unit(row)] += 1
-        (first if seen[unit(row)] <= per_unit else later).append(row)
+        key = unit(row)
+        seen[key] += 1
+        (first if seen[key] <= per_unit else later).append(row)
     return first + later
