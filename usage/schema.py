@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -122,4 +123,43 @@ login_links = Table(
            nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
+)
+
+# -- digital skills (migration 0003) -----------------------------------------------------------
+# The skill areas a logged question concerns (tagged by similarity to the framework's
+# statements), one row per area, so the skills-gap view counts in SQL.
+question_areas = Table(
+    "usage_question_areas",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("usage_questions.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("area", String(64), nullable=False),
+    Index("ix_usage_question_areas_report", "created_at", "area", "question_id"),
+)
+
+# A person's private skills check. ``person`` is pseudonymised like user_hash; only the
+# person's own session reads these rows, and reports see nothing but k-anonymous aggregates.
+skill_people = Table(
+    "skill_people",
+    metadata,
+    Column("person", String(64), primary_key=True),
+    Column("team", String(64)),  # optional, chosen by the person from Settings.skills_teams
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+skill_ratings = Table(
+    "skill_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", String(64), ForeignKey("skill_people.person", ondelete="CASCADE"),
+           nullable=False),
+    Column("statement_id", String(100), nullable=False),
+    Column("area", String(64), nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("now", Integer, nullable=False),
+    Column("need", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("person", "statement_id", name="uq_skill_ratings_person_statement"),
 )
