@@ -16,6 +16,7 @@ from assistant.bench import baseline_documents, query_benchmark, retrieval_bench
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
+from assistant.skills.cli import skills_app
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.indexed import indexed_assistant
 from channels.report_bench import bench_report_command
@@ -181,6 +182,7 @@ def build_cli() -> typer.Typer:
     app.command("report")(report_command)
     app.add_typer(usage_app, name="usage")
     app.add_typer(users_app, name="users")
+    app.add_typer(skills_app, name="skills")
     bench_app.command("retrieval")(bench_retrieval)
     bench_app.command("query")(bench_query)
     bench_app.command("slack")(bench_slack_command)

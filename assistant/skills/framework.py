@@ -140,12 +140,12 @@ def parse_framework(text: str, source: str = "the framework") -> Framework:
     try:
         return Framework.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  - {where(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [f"  - {location(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise FrameworkError(f"{source} has {len(problems)} problem(s):\n"
                              + "\n".join(problems)) from None
 
 
-def where(raw: object, loc: tuple) -> str:
+def location(raw: object, loc: tuple) -> str:
     """A pydantic error location for people: "areas[2] (being-safe) > statements[0] > text"."""
     parts: list[str] = []
     node = raw

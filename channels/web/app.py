@@ -17,6 +17,7 @@ from starlette.templating import Jinja2Templates
 from assistant.core import Assistant
 from channels.uploads import DocumentUploads
 from channels.web.pages import TEMPLATES, Web
+from channels.web.skills_pages import SkillsPages
 from channels.web.slack_endpoint import slack_endpoint
 from knowledge.settings import Settings
 from usage.accounts import Accounts
@@ -36,9 +37,9 @@ def session_secret(settings: Settings) -> str:
 def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                   slack_app: Any | None = None, slack_client: Any | None = None,
                   slack_status: str = "not configured") -> Starlette:
+    templates = Jinja2Templates(directory=str(TEMPLATES))
     web = Web(settings, assistant, usage, Accounts(usage.engine),
-              DocumentUploads(settings, assistant.kb), slack_client,
-              Jinja2Templates(directory=str(TEMPLATES)))
+              DocumentUploads(settings, assistant.kb), slack_client, templates)
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "documents": len(assistant.kb.catalog.all()),
@@ -59,6 +60,7 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
         Route("/documents", web.documents),
         Route("/documents/upload", web.upload, methods=["POST"]),
         Route("/documents/{action:str}", web.change_document, methods=["POST"]),
+        *SkillsPages(settings, assistant, usage, templates).routes(),
         Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
     if slack_app is not None:

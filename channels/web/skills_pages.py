@@ -1,0 +1,249 @@
+"""The skills pages: a person's private skills check (``/skills``), their record (printable,
+PDF, JSON; deletable), the documents a gap links to, and the skills-gap view for managers and
+trainers (``/skills/gaps``, also drawn on the dashboard through ``skills_charts``).
+
+Whose record: the signed-in account, else the visitor's session id, pseudonymised exactly as
+the usage log pseudonymises askers. No route takes a person from the URL or a form, so no one,
+manager or not, can ask for anyone's record but their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from assistant.core import Assistant
+from assistant.skills import messages as msg
+from assistant.skills.check import RatingError, gaps, parse_ratings, record_as_dict
+from assistant.skills.framework import Framework, FrameworkError, current_framework
+from channels.reporting import document_finder, skills_report
+from channels.web import charts
+from channels.web.security import csrf_ok, csrf_token, current_user, refuse, visitor_id
+from knowledge.settings import Settings
+from usage.log import UsageLog
+from usage.report import Period
+from usage.skills import SkillsRecords
+
+TEMPLATES = Path(__file__).parent / "templates"
+PASSAGES = 200  # a document page shows at most this many passages
+
+
+def skills_charts(view: dict[str, Any]) -> dict[str, str]:
+    """The skills-gap view's charts (SVG), for /skills/gaps and the dashboard."""
+    levels = [lv["name"] for lv in view["levels"]]
+    areas = [a["name"] for a in view["areas"]]
+    cells: dict[tuple[str, str], float | None] = {
+        (c["area_name"], c["level_name"]): c["mean_gap"] for c in view["ratings"]["cells"]}
+    months = view["months"]
+    asked = {(a["name"], m): float(a["by_month"].get(m, 0)) for a in view["areas"]
+             for m in months}
+    return {
+        "ratings": charts.heatmap(areas, levels, cells,
+                                  "Self-rated gap (need minus now) by area and level",
+                                  hidden=f"<{view['ratings']['min_group']} people"),
+        "asked": charts.heatmap(areas, months, asked, "Questions by skill area and month"),
+        "failed": charts.bars([(a["name"], a["unanswered"] + a["unhelpful"])
+                               for a in view["areas"]], "Unanswered or unhelpful, by area"),
+    }
+
+
+@dataclass
+class SkillsPages:
+    settings: Settings
+    assistant: Assistant
+    usage: UsageLog
+    templates: Jinja2Templates
+
+    @property
+    def records(self) -> SkillsRecords:
+        return SkillsRecords(self.usage.engine, self.usage.pseudonymise)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/skills", self.check_page, methods=["GET"]),
+            Route("/skills", self.save, methods=["POST"]),
+            Route("/skills/record", self.record_page),
+            Route("/skills/record.json", self.record_json),
+            Route("/skills/record.pdf", self.record_pdf),
+            Route("/skills/record/delete", self.delete, methods=["POST"]),
+            Route("/skills/documents/{doc_id:str}", self.document),
+            Route("/skills/gaps", self.gaps_page),
+        ]
+
+    # -- helpers --------------------------------------------------------------------------
+    def page(self, request: Request, name: str, status_code: int = 200, **context: Any
+             ) -> Response:
+        context.update(user=current_user(request), csrf=csrf_token(request),
+                       flash=request.session.pop("flash", None))
+        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    def message(self, request: Request, heading: str, text: str, status_code: int) -> Response:
+        return self.page(request, "message.html", status_code, heading=heading, text=text)
+
+    def person(self, request: Request) -> str:
+        """The pseudonym of whoever is asking: their account, else this browser session."""
+        user = current_user(request)
+        return self.records.person("web", user["email"] if user else visitor_id(request))
+
+    def framework(self) -> Framework:
+        return current_framework(self.settings.data_dir)
+
+    def find_document(self) -> Any:
+        return document_finder(self.assistant.kb)
+
+    def forbidden(self, request: Request) -> Response:
+        return self.message(request, "Not for your role",
+                            "This page is for managers and trainers.", 403)
+
+    # -- the check ------------------------------------------------------------------------
+    async def check_page(self, request: Request, error: str | None = None,
+                         status_code: int = 200) -> Response:
+        try:
+            framework = self.framework()
+        except FrameworkError as exc:
+            return self.message(request, "The skills framework has a problem", str(exc), 500)
+        held = self.records.get(self.person(request))
+        ratings = held.ratings if held else {}
+        return self.page(request, "skills.html", status_code, framework=framework,
+                         ratings=ratings, team=held.team if held else None,
+                         teams=self.settings.skills_teams, error=error,
+                         gaps=gaps(framework, ratings, self.find_document()),
+                         privacy=msg.PRIVACY.format(min_group=self.settings.skills_min_group),
+                         intro=msg.INTRO, m=msg)
+
+    async def save(self, request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return self.message(request, "Form expired", "That form was out of date. Go back, "
+                                "reload the page and try again.", 403)
+        framework = self.framework()
+        try:
+            rated = parse_ratings(framework, form)
+        except RatingError as exc:
+            return await self.check_page(request, error=str(exc), status_code=400)
+        team = str(form.get("team") or "").strip() or None
+        if team not in (None, *self.settings.skills_teams):
+            team = None
+        self.records.save(self.person(request), [
+            (r.statement_id, framework.statements[r.statement_id][0].id,
+             framework.statements[r.statement_id][1].level, r.now, r.need) for r in rated],
+            team=team)
+        request.session["flash"] = {"text": msg.SAVED.format(count=len(rated)), "kind": "ok"}
+        return RedirectResponse("/skills#gaps", 303)
+
+    # -- the record -----------------------------------------------------------------------
+    def record(self, request: Request) -> dict[str, Any] | None:
+        held = self.records.get(self.person(request))
+        if held is None:
+            return None
+        stamp = held.updated_at.isoformat(timespec="seconds") if held.updated_at else None
+        return record_as_dict(self.framework(), held.ratings, stamp, self.find_document())
+
+    async def record_page(self, request: Request) -> Response:
+        return self.page(request, "skills_record.html", record=self.record(request), m=msg)
+
+    async def record_json(self, request: Request) -> Response:
+        record = self.record(request)
+        if record is None:
+            return JSONResponse({"error": msg.NO_RECORD}, status_code=404)
+        return JSONResponse(record, headers={
+            "Content-Disposition": 'attachment; filename="my-skills-record.json"'})
+
+    async def record_pdf(self, request: Request) -> Response:
+        record = self.record(request)
+        if record is None:
+            return self.message(request, "No record", msg.NO_RECORD, 404)
+        body = await run_in_threadpool(record_pdf, record)
+        return Response(body, media_type="application/pdf", headers={
+            "Content-Disposition": 'attachment; filename="my-skills-record.pdf"'})
+
+    async def delete(self, request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return self.message(request, "Form expired", "Reload the page and try again.", 403)
+        gone = self.records.delete(self.person(request))
+        request.session["flash"] = {"text": msg.DELETED if gone else msg.NOTHING_TO_DELETE,
+                                    "kind": "ok"}
+        return RedirectResponse("/skills", 303)
+
+    # -- documents a gap links to ---------------------------------------------------------
+    async def document(self, request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        entry = next((e for e in self.assistant.kb.catalog.current() if e.doc_id == doc_id),
+                     None)
+        if entry is None:
+            return self.message(request, "Not in the knowledge base",
+                                f"No current document has the id {doc_id!r}.", 404)
+        got = await run_in_threadpool(self.assistant.kb.collection.get,
+                                      where={"source": entry.source},
+                                      include=["documents", "metadatas"], limit=PASSAGES)
+        passages = sorted(zip(got["documents"], got["metadatas"], strict=True),
+                          key=lambda p: int(p[1].get("chunk_index") or 0))
+        return self.page(request, "skills_document.html", entry=entry, passages=[
+            {"heading": meta.get("heading_path") or "", "page": meta.get("page"), "text": text}
+            for text, meta in passages])
+
+    # -- managers and trainers: the skills-gap view ----------------------------------------
+    async def gaps_page(self, request: Request) -> Response:
+        if refused := refuse(request, ("manager", "trainer"), self.forbidden):
+            return refused
+        try:
+            until = request.query_params.get("until") or dt.date.today().isoformat()
+            since = request.query_params.get("since") or (
+                dt.date.fromisoformat(until) - dt.timedelta(days=89)).isoformat()
+            period = Period.parse(since, until)
+        except ValueError as exc:
+            return self.message(request, "Check the dates", str(exc), 400)
+        view = await run_in_threadpool(skills_report, self.usage, self.assistant, period)
+        return self.page(request, "skills_gaps.html", skills=view,
+                         skills_charts=skills_charts(view), since=since, until=until)
+
+
+def latin1(text: Any) -> str:
+    """fpdf2's core fonts are Latin-1: typographic quotes and dashes become plain ones."""
+    table = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                           "…": "..."})
+    return str(text if text is not None else "").translate(table).encode(
+        "latin-1", "replace").decode("latin-1")
+
+
+def record_pdf(record: dict[str, Any]) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title("My skills record")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "My skills record", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    pdf.multi_cell(0, 5, latin1(f"{record['framework']} (version {record['framework_version']})"
+                                f", updated {record['updated_at'] or '-'}"),
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    if record["gaps"]:
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.cell(0, 8, latin1(msg.TOP_GAPS), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=10)
+        for gap in record["gaps"]:
+            docs = "; ".join(d["title"] for d in gap["documents"])
+            pdf.multi_cell(0, 5, latin1(f"- {gap['statement']} ({gap['area']}, {gap['level']})"
+                                        f": now {gap['now_label']}, need {gap['need_label']}"
+                                        + (f". Read: {docs}" if docs else "")),
+                           new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 8, "All my ratings", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=9)
+    with pdf.table(col_widths=(30, 20, 90, 25, 25), text_align="LEFT") as table:
+        table.row(["Area", "Level", "Statement", msg.NOW, msg.NEED])
+        for r in record["ratings"]:
+            table.row([latin1(v) for v in (r["area"], r["level"], r["statement"],
+                                           r["now_label"], r["need_label"])])
+    return bytes(pdf.output())
