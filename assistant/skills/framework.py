@@ -140,7 +140,8 @@ def parse_framework(text: str, source: str = "the framework") -> Framework:
     try:
         return Framework.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"  - {location(raw, err['loc'])}: {err['msg']}" for err in exc.errors()]
+        problems = [f"  - {location(raw, e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()]
         raise FrameworkError(f"{source} has {len(problems)} problem(s):\n"
                              + "\n".join(problems)) from None
 
