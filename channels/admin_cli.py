@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from assistant.core import Assistant
+from assistant.skills.view import skills_markdown
 from channels.reporting import full_report
 from ingest.cli import fail
 from knowledge.errors import GuideError
@@ -42,7 +43,7 @@ def report_command(
         else:
             report = full_report(usage, Assistant(settings, usage=usage), period)
             sys.stdout.write(json.dumps(report, indent=2) + "\n" if fmt == "json"
-                             else report_markdown(report))
+                             else report_markdown(report) + skills_markdown(report["skills"]))
         usage.audit("cli", "export", f"report {fmt}", period.as_dict())
     except (GuideError, ValueError) as exc:
         raise fail(str(exc)) from None

@@ -87,7 +87,47 @@ def training_needs(framework: Framework, areas: list[dict[str, Any]], figures: d
                       "self_rated_gap": area["self_rated_gap"], "walkthrough_stuck": stuck,
                       "examples": examples, "helpful_documents": helpful,
                       "missing_documents": missing, "nearest_document": near,
-                      "needs_new_guidance": area["unanswered"] > 0 and not helpful})
+                      "needs_new_guidance": area["unanswered"] > 0})
     needs.sort(key=lambda n: (-n["failed_questions"], -(n["self_rated_gap"] or 0),
                               -n["walkthrough_stuck"], n["area"]))
     return needs[:NEEDS]
+
+
+def skills_markdown(view: dict[str, Any]) -> str:
+    """The skills-gap view as a section of ``guide report``'s Markdown."""
+    ratings = view["ratings"]
+    lines = ["", "## Digital skills", "",
+             "Questions by skill area (tagged by similarity to the framework's statements); "
+             f"self-ratings only over groups of at least {ratings['min_group']} people.", "",
+             "| area | questions | unanswered | unhelpful | self-rated gap |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {a['name']} | {a['asked']} | {a['unanswered']} | {a['unhelpful']} | "
+              f"{a['self_rated_gap'] if a['self_rated_gap'] is not None else '–'} |"
+              for a in view["areas"]]
+    people = ratings["people"] or f"fewer than {ratings['min_group']}"
+    lines += ["", f"People who rated themselves: {people}; cells hidden (too few people): "
+              f"{ratings['hidden_cells']}.", "",
+              "### Walkthrough steps where staff get stuck", ""]
+    steps = view["walkthroughs"]["steps"]
+    if steps:
+        lines += ["| walkthrough | step | reached | stuck | stuck rate |", "|---|---|---|---|---|"]
+        lines += [f"| {s['title']} | {s['step']} | {s['shown']} | {s['stuck']} | "
+                  f"{'–' if s['stuck_rate'] is None else format(s['stuck_rate'], '.0%')} |"
+                  for s in steps[:10]]
+    else:
+        lines.append("None recorded.")
+    lines += ["", "### Training needs", ""]
+    for need in view["training_needs"]:
+        docs = "; ".join(d["title"] for d in need["helpful_documents"]) or "none"
+        lines.append(f"- **{need['name']}**: {need['failed_questions']} failed questions "
+                     f"({need['unanswered']} unanswered, {need['unhelpful']} unhelpful); "
+                     f"documents that help: {docs}")
+        lines += [f"  - “{e['question']}” ({e['times']})" for e in need["examples"]]
+        if need["missing_documents"]:
+            lines.append(f"  - missing from the knowledge base: "
+                         f"{', '.join(need['missing_documents'])}")
+        if need["needs_new_guidance"]:
+            lines.append("  - some of these questions are not covered by any guidance")
+    if not view["training_needs"]:
+        lines.append("None in this period.")
+    return "\n".join(lines) + "\n"
