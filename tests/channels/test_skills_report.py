@@ -71,5 +71,6 @@ def test_the_report_gains_a_skills_section_with_training_needs(indexed):
     dumped = json.dumps(report)
     assert lonely not in dumped and "only-one" not in dumped and "person0" not in dumped
     markdown = skills_markdown(skills)
-    assert "## Digital skills" in markdown and "“How do I report a lost work phone?” (3)" in markdown
+    assert "## Digital skills" in markdown
+    assert "“How do I report a lost work phone?” (3)" in markdown
     assert "People who rated themselves: 6" in markdown
