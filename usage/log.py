@@ -125,7 +125,8 @@ class UsageLog:
                     for doc_id, c in cited.items()])
             if areas and not blocked:
                 conn.execute(insert(question_areas), [
-                    {"question_id": qid, "created_at": row["created_at"], "area": area}
+                    {"question_id": qid, "created_at": row["created_at"], "area": area,
+                     "status": row["status"]}
                     for area in dict.fromkeys(areas)])
         return public_id
 

@@ -102,6 +102,7 @@ citations = Table(
     Column("version", String(64)),
     Column("review_date", String(10)),  # ISO date, as the document's metadata gives it
     Column("content_hash", String(64)),
+    Index("ix_usage_citations_question_doc", "question_id", "doc_id"),  # migration 0003
 )
 
 # People who may sign in to the web pages, and one-time sign-in links.
@@ -136,7 +137,8 @@ question_areas = Table(
            nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("area", String(64), nullable=False),
-    Index("ix_usage_question_areas_report", "created_at", "area", "question_id"),
+    Column("status", String(24), nullable=False),  # the question's, so counts need no join
+    Index("ix_usage_question_areas_report", "created_at", "area", "status", "question_id"),
 )
 
 # A person's private skills check. ``person`` is pseudonymised like user_hash; only the

@@ -78,10 +78,13 @@ def training_needs(framework: Framework, areas: list[dict[str, Any]], figures: d
                                                                  "title": doc_id}
             (helpful.append(entry) if entry else missing.append(doc_id))
         for cited in figures["cited"].get(area["id"], []):
-            if all(h["doc_id"] != cited["doc_id"] for h in helpful):
-                helpful.append({"doc_id": cited["doc_id"], "title": cited["title"]})
+            entry = find_document(cited["doc_id"]) if find_document else None
+            if all(h["doc_id"] != cited["doc_id"] for h in helpful):  # a removed one too
+                helpful.append(entry or {"doc_id": cited["doc_id"], "title": cited["doc_id"]})
         examples = figures["failed"].get(area["id"], [])
-        near = nearest(examples[0]["question"]) if nearest and examples else None
+        # what nearly answers the questions the guidance did not cover
+        near = nearest(examples[0]["question"]) if nearest and examples \
+            and area["unanswered"] else None
         needs.append({"area": area["id"], "name": area["name"], "failed_questions": failed,
                       "unanswered": area["unanswered"], "unhelpful": area["unhelpful"],
                       "self_rated_gap": area["self_rated_gap"], "walkthrough_stuck": stuck,

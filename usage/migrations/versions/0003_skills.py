@@ -16,6 +16,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # documents cited per skill area are counted from this index alone
+    op.create_index("ix_usage_citations_question_doc", "usage_citations",
+                    ["question_id", "doc_id"])
     op.create_table(
         "usage_question_areas",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -24,9 +27,10 @@ def upgrade() -> None:
                   nullable=False, index=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("area", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(24), nullable=False),
     )
     op.create_index("ix_usage_question_areas_report", "usage_question_areas",
-                    ["created_at", "area", "question_id"])
+                    ["created_at", "area", "status", "question_id"])
     op.create_table(
         "skill_people",
         sa.Column("person", sa.String(64), primary_key=True),
@@ -53,3 +57,4 @@ def downgrade() -> None:
     op.drop_table("skill_people")
     op.drop_index("ix_usage_question_areas_report", table_name="usage_question_areas")
     op.drop_table("usage_question_areas")
+    op.drop_index("ix_usage_citations_question_doc", table_name="usage_citations")
