@@ -18,7 +18,7 @@ from assistant.core import Assistant
 from channels.uploads import DocumentUploads
 from channels.web.pages import TEMPLATES, Web
 from channels.web.slack_endpoint import slack_endpoint
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
 from usage.pseudonym import load_or_create_key

@@ -30,7 +30,7 @@ from channels.web.security import (
     sign_in,
     visitor_id,
 )
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import Asked, UsageLog
 from usage.report import Period, export_csv, percent
