@@ -19,7 +19,7 @@ def test_an_unreachable_database_is_one_line_and_exit_1(argv, monkeypatch):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: the usage log's database")
     assert "127.0.0.1:1/guide" in lines[0]
-    assert "Traceback" not in result.output and result.exception is None or isinstance(
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(
         result.exception, SystemExit)
 
 
@@ -55,7 +55,7 @@ def test_each_cli_gets_its_own_bench_group():
     first, second = build_cli(), build_cli()
     names = [sorted(c.name or "" for c in g.registered_groups) for g in (first, second)]
     assert names[0] == names[1]
-    bench = [g.typer_instance for g in first.registered_groups if g.name == "bench"][0]
-    again = [g.typer_instance for g in second.registered_groups if g.name == "bench"][0]
+    bench = next(g.typer_instance for g in first.registered_groups if g.name == "bench")
+    again = next(g.typer_instance for g in second.registered_groups if g.name == "bench")
     assert bench is not again and len(bench.registered_commands) == len(
         again.registered_commands)

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from assistant.core import Assistant
 from bench.fakes.slack import BOT_TOKEN, FakeSlack
 from channels.web.app import build_web_app
-from channels.web.pages import safe_next
+from channels.web.signin import safe_next
 from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
