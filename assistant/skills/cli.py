@@ -2,70 +2,53 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.prompt import Prompt
 
-from assistant.skills import messages as msg
-from assistant.skills.check import Rating, gaps, record_as_dict
-from assistant.skills.framework import (
-    Framework,
-    FrameworkError,
-    current_framework,
-    framework_path,
-    load_framework,
-)
-from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
-from usage.factory import open_usage_log
-from usage.skills import SkillsRecords
+if TYPE_CHECKING:  # loaded only when a command runs
+    from rich.console import Console
 
-skills_app = typer.Typer(help="Digital skills: the framework and your private skills check.",
-                         no_args_is_help=True)
-framework_app = typer.Typer(help="The skills framework trainers edit.", no_args_is_help=True)
-skills_app.add_typer(framework_app, name="framework")
+    from assistant.skills.check import Rating
+    from assistant.skills.framework import Framework
 
 
-def fail(text: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {text}", markup=True, highlight=False)
-    return typer.Exit(2)
-
-
-@framework_app.command("show")
-def framework_show(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def framework_show(ctx: typer.Context,
+                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The framework in use (YAML, ready to edit and load back; or JSON)."""
-    settings = Settings()
-    try:
-        framework = current_framework(settings.data_dir)
-    except FrameworkError as exc:
-        raise fail(str(exc)) from None
+    import json
+
+    from assistant.skills.framework import current_framework
+
+    framework = current_framework(ctx.obj.data_dir)
     sys.stdout.write(json.dumps(framework.model_dump(mode="json"), indent=2) + "\n"
                      if as_json else framework.to_yaml())
 
 
-@framework_app.command("load")
 def framework_load(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A framework YAML file.", exists=True,
                                          dir_okay=False)],
 ) -> None:
     """Check FILE and make it the framework in use; a bad file changes nothing."""
-    settings = Settings()
-    try:
-        framework = load_framework(file, settings.data_dir)
-    except FrameworkError as exc:
-        raise fail(str(exc)) from None
+    from rich.console import Console
+
+    from assistant.skills.framework import framework_path, load_framework
+
+    framework = load_framework(file, ctx.obj.data_dir)
     Console().print(f"Loaded {framework.name!r}: {len(framework.areas)} areas, "
                     f"{len(framework.statements)} statements, into "
-                    f"{framework_path(settings.data_dir)}.", markup=False)
+                    f"{framework_path(ctx.obj.data_dir)}.", markup=False)
 
 
 def ask_ratings(console: Console, framework: Framework) -> list[Rating]:
+    from rich.prompt import Prompt
+
+    from assistant.skills import messages as msg
+    from assistant.skills.check import Rating
+
     scale = "  ".join(f"{s.value} {s.label}" for s in framework.scale)
     choices = [str(v) for v in framework.values]
     console.print(msg.INTRO, f"\nScale: {scale}. Press Enter to skip a statement.\n",
@@ -86,8 +69,8 @@ def ask_ratings(console: Console, framework: Framework) -> list[Rating]:
     return out
 
 
-@skills_app.command("check")
 def check_command(
+    ctx: typer.Context,
     record: Annotated[bool, typer.Option("--record", help="Show your record; rate nothing.")]
     = False,
     as_json: Annotated[bool, typer.Option("--json", help="Your record as JSON.")] = False,
@@ -95,12 +78,21 @@ def check_command(
 ) -> None:
     """Your private skills check: rate where you are now and where you need to be; see your
     top gaps and the guidance that helps. Kept under your (pseudonymised) login name."""
-    settings = Settings()
+    import getpass
+    import json
+
+    from rich.console import Console
+
+    from assistant.skills import messages as msg
+    from assistant.skills.check import gaps, record_as_dict
+    from assistant.skills.framework import current_framework
+    from knowledge.base import KnowledgeBase
+    from usage.factory import open_usage_log
+    from usage.skills import SkillsRecords
+
+    settings = ctx.obj
     console = Console(highlight=False)
-    try:
-        framework = current_framework(settings.data_dir)
-    except FrameworkError as exc:
-        raise fail(str(exc)) from None
+    framework = current_framework(settings.data_dir)
     usage = open_usage_log(settings)
     records = SkillsRecords(usage.engine, usage.pseudonymise)
     person = records.person("cli", getpass.getuser())
@@ -116,15 +108,16 @@ def check_command(
         console.print(msg.SAVED.format(count=len(rated)))
     held = records.get(person)
     ratings = held.ratings if held else {}
+    current = {e.doc_id: {"doc_id": e.doc_id, "title": e.title}
+               for e in KnowledgeBase(settings).catalog.current()}
     if as_json:
         sys.stdout.write(json.dumps(record_as_dict(
-            framework, ratings, held.updated_at.isoformat() if held else None), indent=2) + "\n")
+            framework, ratings, held.updated_at.isoformat() if held else None, current.get),
+            indent=2) + "\n")
         return
     if held is None:
         console.print(msg.NO_RECORD)
         return
-    current = {e.doc_id: {"doc_id": e.doc_id, "title": e.title}
-               for e in KnowledgeBase(settings).catalog.current()}
     found = gaps(framework, ratings, find_document=current.get)
     if not found:
         console.print(msg.NO_GAPS)
@@ -138,3 +131,14 @@ def check_command(
                           markup=False)
         if gap.ask:
             console.print(f"   {msg.ASK_GUIDE}: guide ask \"{gap.ask}\"", markup=False)
+
+
+def skills_app() -> typer.Typer:
+    app = typer.Typer(help="Digital skills: the framework and your private skills check.",
+                      no_args_is_help=True)
+    framework = typer.Typer(help="The skills framework trainers edit.", no_args_is_help=True)
+    framework.command("show")(framework_show)
+    framework.command("load")(framework_load)
+    app.add_typer(framework, name="framework")
+    app.command("check")(check_command)
+    return app

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from knowledge.errors import GuideError
+from config.errors import GuideError
 
 DEFAULT_FRAMEWORK = Path(__file__).with_name("default_framework.yaml")
 FRAMEWORK_FILE = "skills-framework.yaml"

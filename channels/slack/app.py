@@ -31,7 +31,7 @@ from channels.slack.render import answer_from_record, answer_messages, escape, r
 from channels.slack.skills import SlackSkills
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)

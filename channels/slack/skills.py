@@ -19,7 +19,7 @@ from assistant.skills.check import Gap, gaps
 from assistant.skills.framework import Framework, current_framework
 from channels.reporting import document_finder
 from channels.slack.render import escape
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import UsageLog
 from usage.skills import SkillsRecords
 

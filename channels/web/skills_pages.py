@@ -10,30 +10,23 @@ manager or not, can ask for anyone's record but their own.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
-from starlette.templating import Jinja2Templates
+from starlette.routing import BaseRoute, Route
 
-from assistant.core import Assistant
 from assistant.skills import messages as msg
 from assistant.skills.check import RatingError, gaps, parse_ratings, record_as_dict
 from assistant.skills.framework import Framework, FrameworkError, current_framework
 from channels.reporting import document_finder, skills_report
 from channels.web import charts
-from channels.web.security import csrf_ok, csrf_token, current_user, refuse, visitor_id
-from knowledge.settings import Settings
-from usage.log import UsageLog
+from channels.web.security import csrf_ok, current_user, refuse, visitor_id
+from channels.web.site import Site, blocking
 from usage.report import Period
 from usage.skills import SkillsRecords
 
-TEMPLATES = Path(__file__).parent / "templates"
 PASSAGES = 200  # a document page shows at most this many passages
 
 
@@ -56,18 +49,15 @@ def skills_charts(view: dict[str, Any]) -> dict[str, str]:
     }
 
 
-@dataclass
 class SkillsPages:
-    settings: Settings
-    assistant: Assistant
-    usage: UsageLog
-    templates: Jinja2Templates
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.settings = site.settings
+        self.assistant = site.assistant
+        self.usage = site.usage
+        self.records = SkillsRecords(site.usage.engine, site.usage.pseudonymise)
 
-    @property
-    def records(self) -> SkillsRecords:
-        return SkillsRecords(self.usage.engine, self.usage.pseudonymise)
-
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[BaseRoute]:
         return [
             Route("/skills", self.check_page, methods=["GET"]),
             Route("/skills", self.save, methods=["POST"]),
@@ -82,12 +72,10 @@ class SkillsPages:
     # -- helpers --------------------------------------------------------------------------
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any
              ) -> Response:
-        context.update(user=current_user(request), csrf=csrf_token(request),
-                       flash=request.session.pop("flash", None))
-        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
+        return self.site.page(request, name, status_code, **context)
 
     def message(self, request: Request, heading: str, text: str, status_code: int) -> Response:
-        return self.page(request, "message.html", status_code, heading=heading, text=text)
+        return self.site.message(request, heading, text, status_code)
 
     def person(self, request: Request) -> str:
         """The pseudonym of whoever is asking: their account, else this browser session."""
@@ -100,9 +88,6 @@ class SkillsPages:
     def find_document(self) -> Any:
         return document_finder(self.assistant.kb)
 
-    def forbidden(self, request: Request) -> Response:
-        return self.message(request, "Not for your role",
-                            "This page is for managers and trainers.", 403)
 
     # -- the check ------------------------------------------------------------------------
     async def check_page(self, request: Request, error: str | None = None,
@@ -162,7 +147,7 @@ class SkillsPages:
         record = self.record(request)
         if record is None:
             return self.message(request, "No record", msg.NO_RECORD, 404)
-        body = await run_in_threadpool(record_pdf, record)
+        body = await blocking(record_pdf, record)
         return Response(body, media_type="application/pdf", headers={
             "Content-Disposition": 'attachment; filename="my-skills-record.pdf"'})
 
@@ -183,7 +168,7 @@ class SkillsPages:
         if entry is None:
             return self.message(request, "Not in the knowledge base",
                                 f"No current document has the id {doc_id!r}.", 404)
-        got = await run_in_threadpool(self.assistant.kb.collection.get,
+        got = await blocking(self.assistant.kb.collection.get,
                                       where={"source": entry.source},
                                       include=["documents", "metadatas"], limit=PASSAGES)
         passages = sorted(zip(got["documents"], got["metadatas"], strict=True),
@@ -194,7 +179,7 @@ class SkillsPages:
 
     # -- managers and trainers: the skills-gap view ----------------------------------------
     async def gaps_page(self, request: Request) -> Response:
-        if refused := refuse(request, ("manager", "trainer"), self.forbidden):
+        if refused := refuse(request, ("manager", "trainer"), self.site.forbidden):
             return refused
         try:
             until = request.query_params.get("until") or dt.date.today().isoformat()
@@ -203,7 +188,7 @@ class SkillsPages:
             period = Period.parse(since, until)
         except ValueError as exc:
             return self.message(request, "Check the dates", str(exc), 400)
-        view = await run_in_threadpool(skills_report, self.usage, self.assistant, period)
+        view = await blocking(skills_report, self.usage, self.assistant, period)
         return self.page(request, "skills_gaps.html", skills=view,
                          skills_charts=skills_charts(view), since=since, until=until)
 
