@@ -79,7 +79,9 @@ def heatmap(rows: list[str], columns: list[str], values: dict[tuple[str, str], f
     height = head_h + cell_h * len(rows) + 6
     shown = [v for v in values.values() if v is not None]
     top = max(shown) if shown else 1
-    parts = [svg_open(title, width, height)]
+    # drawn at its own size: a grid of a few cells must not be blown up to the page's width
+    parts = [svg_open(title, width, height).replace(
+        'width="100%"', f'width="100%" style="max-width:{width}px"', 1)]
     for j, column in enumerate(columns):
         x = label_w + j * cell_w + cell_w / 2
         parts.append(f'<text x="{x:.1f}" y="{head_h - 10}" font-size="11" text-anchor="middle">'
