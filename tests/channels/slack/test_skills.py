@@ -66,7 +66,7 @@ def block_text(view: dict[str, Any]) -> str:
 
 
 def test_the_skills_modal_saves_ratings_and_shows_the_gaps(slack):
-    status, body = slack.command("skills")
+    status, _ = slack.command("skills")
     assert status == 200
     modal = slack.fake.wait_for("views.open")[0].body["view"]
     assert modal["callback_id"] == "skills_check"
