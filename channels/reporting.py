@@ -21,7 +21,7 @@ def full_report(usage: UsageLog, assistant: Assistant | None, period: Period) ->
     report = build_report(usage.engine, period,
                           embed=assistant.kb.cached_embeddings.embed_documents,
                           nearest=assistant.nearest_document)
-    report["skills"] = skills_report(usage, assistant, period)
+    report["skills"] = skills_report(usage, assistant, period, report["gaps"])
     return report
 
 
@@ -31,10 +31,16 @@ def document_finder(kb: KnowledgeBase) -> Callable[[str], dict[str, Any] | None]
     return current.get
 
 
-def skills_report(usage: UsageLog, assistant: Assistant, period: Period) -> dict[str, Any]:
+def skills_report(usage: UsageLog, assistant: Assistant, period: Period,
+                  gaps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The skills-gap view: questions by skill area, walkthrough Stuck rates, k-anonymous
-    self-ratings and the training needs they point to."""
+    self-ratings and the training needs they point to. The nearest document of a failed
+    question comes from the knowledge-gap topics already found (``gaps``), or is looked up."""
     settings = assistant.settings
+    nearest: Callable[[str], dict[str, Any] | None] = assistant.nearest_document
+    if gaps is not None:
+        known = {q: g["nearest_document"] for g in gaps for q in (g["topic"], *g["examples"])}
+        nearest = known.get
     return skills_view(current_framework(settings.data_dir), usage.engine, period.since,
-                       period.until, document_finder(assistant.kb), assistant.nearest_document,
+                       period.until, document_finder(assistant.kb), nearest,
                        settings.skills_min_group)
