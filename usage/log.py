@@ -27,6 +27,8 @@ from usage.schema import (
     feedback,
     question_areas,
     questions,
+    skill_people,
+    skill_ratings,
 )
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
@@ -197,7 +199,8 @@ class UsageLog:
                                               target=target, detail=dict(detail or {})))
 
     def purge(self, older_than_days: int) -> int:
-        """Delete questions (with their feedback and escalations) older than N days."""
+        """Delete questions (with their feedback and escalations) older than N days, and
+        skills checks not updated in that time."""
         cutoff = now() - dt.timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
@@ -206,6 +209,10 @@ class UsageLog:
             conn.execute(delete(citations).where(citations.c.question_id.in_(old)))
             conn.execute(delete(question_areas).where(question_areas.c.question_id.in_(old)))
             removed = conn.execute(delete(questions).where(questions.c.created_at < cutoff))
+            # skills checks nobody has touched in the period (a visitor's session has ended)
+            stale = select(skill_people.c.person).where(skill_people.c.updated_at < cutoff)
+            conn.execute(delete(skill_ratings).where(skill_ratings.c.person.in_(stale)))
+            conn.execute(delete(skill_people).where(skill_people.c.updated_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
             return removed.rowcount
 

@@ -89,62 +89,72 @@ class SkillsPages:
         return document_finder(self.assistant.kb)
 
 
-    # -- the check ------------------------------------------------------------------------
+    # -- the check (each handler's database and file work runs in the threadpool) ----------
+    def check_context(self, person: str) -> dict[str, Any]:
+        framework = self.framework()
+        held = self.records.get(person)
+        ratings = held.ratings if held else {}
+        return {"framework": framework, "ratings": ratings,
+                "team": held.team if held else None,
+                "gaps": gaps(framework, ratings, self.find_document())}
+
     async def check_page(self, request: Request, error: str | None = None,
                          status_code: int = 200) -> Response:
         try:
-            framework = self.framework()
+            context = await blocking(self.check_context, self.person(request))
         except FrameworkError as exc:
             return self.message(request, "The skills framework has a problem", str(exc), 500)
-        held = self.records.get(self.person(request))
-        ratings = held.ratings if held else {}
-        return self.page(request, "skills.html", status_code, framework=framework,
-                         ratings=ratings, team=held.team if held else None,
-                         teams=self.settings.skills_teams, error=error,
-                         gaps=gaps(framework, ratings, self.find_document()),
+        return self.page(request, "skills.html", status_code, teams=self.settings.skills_teams,
+                         error=error, intro=msg.INTRO, m=msg,
                          privacy=msg.PRIVACY.format(min_group=self.settings.skills_min_group),
-                         intro=msg.INTRO, m=msg)
+                         **context)
+
+    def save_ratings(self, person: str, form: dict[str, str], team: str | None) -> int:
+        """Raises RatingError for ratings that don't fit the framework; saves nothing then."""
+        framework = self.framework()
+        rated = parse_ratings(framework, form)
+        self.records.save(person, [
+            (r.statement_id, framework.statements[r.statement_id][0].id,
+             framework.statements[r.statement_id][1].level, r.now, r.need) for r in rated],
+            team=team)
+        return len(rated)
 
     async def save(self, request: Request) -> Response:
         form = await request.form()
         if not csrf_ok(request, form):
-            return self.message(request, "Form expired", "That form was out of date. Go back, "
-                                "reload the page and try again.", 403)
-        framework = self.framework()
-        try:
-            rated = parse_ratings(framework, form)
-        except RatingError as exc:
-            return await self.check_page(request, error=str(exc), status_code=400)
+            return self.site.bad_csrf(request)
         team = str(form.get("team") or "").strip() or None
         if team not in (None, *self.settings.skills_teams):
             team = None
-        self.records.save(self.person(request), [
-            (r.statement_id, framework.statements[r.statement_id][0].id,
-             framework.statements[r.statement_id][1].level, r.now, r.need) for r in rated],
-            team=team)
-        request.session["flash"] = {"text": msg.SAVED.format(count=len(rated)), "kind": "ok"}
+        fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+        try:
+            saved = await blocking(self.save_ratings, self.person(request), fields, team)
+        except RatingError as exc:
+            return await self.check_page(request, error=str(exc), status_code=400)
+        self.site.flash(request, msg.SAVED.format(count=saved))
         return RedirectResponse("/skills#gaps", 303)
 
     # -- the record -----------------------------------------------------------------------
-    def record(self, request: Request) -> dict[str, Any] | None:
-        held = self.records.get(self.person(request))
+    def record(self, person: str) -> dict[str, Any] | None:
+        held = self.records.get(person)
         if held is None:
             return None
         stamp = held.updated_at.isoformat(timespec="seconds") if held.updated_at else None
         return record_as_dict(self.framework(), held.ratings, stamp, self.find_document())
 
     async def record_page(self, request: Request) -> Response:
-        return self.page(request, "skills_record.html", record=self.record(request), m=msg)
+        record = await blocking(self.record, self.person(request))
+        return self.page(request, "skills_record.html", record=record, m=msg)
 
     async def record_json(self, request: Request) -> Response:
-        record = self.record(request)
+        record = await blocking(self.record, self.person(request))
         if record is None:
             return JSONResponse({"error": msg.NO_RECORD}, status_code=404)
         return JSONResponse(record, headers={
             "Content-Disposition": 'attachment; filename="my-skills-record.json"'})
 
     async def record_pdf(self, request: Request) -> Response:
-        record = self.record(request)
+        record = await blocking(self.record, self.person(request))
         if record is None:
             return self.message(request, "No record", msg.NO_RECORD, 404)
         body = await blocking(record_pdf, record)
@@ -154,28 +164,32 @@ class SkillsPages:
     async def delete(self, request: Request) -> Response:
         form = await request.form()
         if not csrf_ok(request, form):
-            return self.message(request, "Form expired", "Reload the page and try again.", 403)
-        gone = self.records.delete(self.person(request))
-        request.session["flash"] = {"text": msg.DELETED if gone else msg.NOTHING_TO_DELETE,
-                                    "kind": "ok"}
+            return self.site.bad_csrf(request)
+        gone = await blocking(self.records.delete, self.person(request))
+        self.site.flash(request, msg.DELETED if gone else msg.NOTHING_TO_DELETE)
         return RedirectResponse("/skills", 303)
 
     # -- documents a gap links to ---------------------------------------------------------
-    async def document(self, request: Request) -> Response:
-        doc_id = request.path_params["doc_id"]
+    def passages(self, doc_id: str) -> tuple[Any, list[dict[str, Any]]]:
         entry = next((e for e in self.assistant.kb.catalog.current() if e.doc_id == doc_id),
                      None)
         if entry is None:
+            return None, []
+        got = self.assistant.kb.collection.get(where={"source": entry.source},
+                                               include=["documents", "metadatas"],
+                                               limit=PASSAGES)
+        ordered = sorted(zip(got["documents"], got["metadatas"], strict=True),
+                         key=lambda p: int(p[1].get("chunk_index") or 0))
+        return entry, [{"heading": meta.get("heading_path") or "", "page": meta.get("page"),
+                        "text": text} for text, meta in ordered]
+
+    async def document(self, request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        entry, passages = await blocking(self.passages, doc_id)
+        if entry is None:
             return self.message(request, "Not in the knowledge base",
                                 f"No current document has the id {doc_id!r}.", 404)
-        got = await blocking(self.assistant.kb.collection.get,
-                                      where={"source": entry.source},
-                                      include=["documents", "metadatas"], limit=PASSAGES)
-        passages = sorted(zip(got["documents"], got["metadatas"], strict=True),
-                          key=lambda p: int(p[1].get("chunk_index") or 0))
-        return self.page(request, "skills_document.html", entry=entry, passages=[
-            {"heading": meta.get("heading_path") or "", "page": meta.get("page"), "text": text}
-            for text, meta in passages])
+        return self.page(request, "skills_document.html", entry=entry, passages=passages)
 
     # -- managers and trainers: the skills-gap view ----------------------------------------
     async def gaps_page(self, request: Request) -> Response:

@@ -57,6 +57,10 @@ def test_a_record_is_kept_under_a_pseudonym_read_back_and_deleted(usage):
     assert records(usage).delete(person) is True
     assert records(usage).get(person) is None and records(usage).delete(person) is False
     assert records(usage).get(other) is not None  # someone else's record is untouched
+    usage.purge(30)
+    assert records(usage).get(other) is not None  # updated within the retention period
+    usage.purge(0)
+    assert records(usage).get(other) is None  # not touched since: gone with the usage log
 
 
 def test_a_group_of_four_is_never_shown(usage):
