@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from bench.indexed import SAMPLE, indexed_assistant
-from channels.reporting import full_report
+from channels.reporting import full_report, skills_report
 from config.settings import Settings
 from usage.log import UsageLog
 from usage.report import Period
@@ -165,6 +165,8 @@ def run(settings: Settings, rows: int, database_url: str | None) -> dict[str, An
         for name, fn in (("guide_report_first", lambda: full_report(usage, assistant, period)),
                          ("guide_report_again", lambda: full_report(usage, assistant, period)),
                          ("guide_figures_only", lambda: full_report(usage, None, period)),
+                         ("skills_view_only", lambda: skills_report(usage, assistant, period,
+                                                                    [])),
                          ("naive_report", lambda: naive_report(usage, period))):
             begun = time.perf_counter()
             result = fn()
