@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from ingest.metadata import PolicyMetadata
+from ingest.metadata import PolicyMetadata, marks_walkthrough
 from ingest.model import ParsedDocument
 from knowledge.metadata_fields import join_tags
 
@@ -176,6 +176,8 @@ def chunk_document(
                 "review_date": meta.review_date,
                 "classification": meta.classification,
                 "summary": summary or None,
+                # a trainer marked the section: offered as a walkthrough without numbers
+                "walkthrough": marks_walkthrough(meta.walkthroughs, headings) or None,
             }
             chunks.append(Document(
                 page_content=f"{context}\n\n{piece.text}",
