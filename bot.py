@@ -16,6 +16,7 @@ from assistant.bench import baseline_documents, query_benchmark, retrieval_bench
 from assistant.cli import ask_command, chat_command
 from assistant.core import Assistant
 from assistant.evaluate import read_gold, score
+from assistant.walk_cli import walk_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.indexed import indexed_assistant
 from channels.report_bench import bench_report_command
@@ -176,6 +177,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(sources_app, name="sources")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
+    app.command("walk")(walk_command)
     app.command("eval")(eval_command)
     app.command("serve")(serve_command)
     app.command("report")(report_command)

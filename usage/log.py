@@ -19,7 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from usage.database import make_engine, migrate
 from usage.pseudonym import Pseudonymiser
 from usage.report import Period, usage_figures
-from usage.schema import audit, citations, escalations, event_claims, feedback, questions
+from usage.schema import (
+    audit,
+    citations,
+    escalations,
+    event_claims,
+    feedback,
+    questions,
+    walkthrough_events,
+)
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
 CITATION_FIELDS = ("number", "doc_id", "title", "source", "page", "heading_path", "quote",
@@ -184,7 +192,8 @@ class UsageLog:
                                               target=target, detail=dict(detail or {})))
 
     def purge(self, older_than_days: int) -> int:
-        """Delete questions (with their feedback and escalations) older than N days."""
+        """Delete questions (with their feedback and escalations) and walkthrough events older
+        than N days."""
         cutoff = now() - dt.timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
@@ -193,6 +202,8 @@ class UsageLog:
             conn.execute(delete(citations).where(citations.c.question_id.in_(old)))
             removed = conn.execute(delete(questions).where(questions.c.created_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
+            conn.execute(delete(walkthrough_events)
+                         .where(walkthrough_events.c.created_at < cutoff))
             return removed.rowcount
 
     # -- reading --------------------------------------------------------------------------
