@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from assistant import messages as msg
-from assistant.answer import Citation
-from assistant.cli import build_assistant, cli_user
-from assistant.walkthrough import Walkthrough, Walkthroughs, walkthrough_json
-from knowledge.errors import GuideError
-from usage.log import Asked
+
+if TYPE_CHECKING:  # the model and the index load only when the command runs
+    from assistant.answer import Citation
+    from assistant.walkthrough import Walkthrough, Walkthroughs
+    from usage.log import Asked
 
 PROMPT = "[d]one  [s]tuck  [q]uit"
 STUCK_PROMPT = "[d]one  [a]sk a person  [q]uit"
@@ -100,6 +100,7 @@ def walk_through(walk: Walkthrough, walks: Walkthroughs, asked: Asked, console: 
 
 
 def walk_command(
+    ctx: typer.Context,
     request: Annotated[list[str] | None, typer.Argument(
         help="What to walk through (\"resetting my MFA\"), or a document or procedure id.",
         show_default=False)] = None,
@@ -111,32 +112,29 @@ def walk_command(
 ) -> None:
     """Follow a procedure from the guidance one step at a time (Done / Stuck).
     Exits 1 when there is no walkthrough for the request."""
+    from assistant.cli import build_assistant, cli_user
+    from assistant.walkthrough import Walkthroughs, walkthrough_json
+    from config.errors import GuideError
+
     console = Console(highlight=False)
-    err = Console(stderr=True)
-    try:
-        assistant = build_assistant()
-        walks = Walkthroughs.of(assistant)
-        if list_all:
-            procedures = walks.all(audience)
-            if as_json:
-                sys.stdout.write(json.dumps([
-                    {"procedure_id": p.id, "name": p.name, "title": p.title,
-                     "doc_id": p.doc_id, "steps": len(p.steps), "marked": p.marked}
-                    for p in procedures], indent=2) + "\n")
-            else:
-                for p in procedures:
-                    console.print(f"{p.id}  {p.name} ({len(p.steps)} steps) — {p.title}",
-                                  markup=False)
-            return
-        text = " ".join(request or []).strip()
-        if not text:
-            err.print("Say what to walk through, e.g. guide walk resetting my MFA "
-                      "(or guide walk --list).")
-            raise typer.Exit(2)
-        walk = walks.find(text, audience=audience)
-    except GuideError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    text = " ".join(request or []).strip()
+    if not text and not list_all:
+        raise GuideError("say what to walk through, e.g. guide walk resetting my MFA "
+                         "(or guide walk --list)")
+    walks = Walkthroughs.of(build_assistant(ctx.obj))
+    if list_all:
+        procedures = walks.all(audience)
+        if as_json:
+            sys.stdout.write(json.dumps([
+                {"procedure_id": p.id, "name": p.name, "title": p.title, "doc_id": p.doc_id,
+                 "steps": len(p.steps), "marked": p.marked} for p in procedures], indent=2)
+                + "\n")
+        else:
+            for p in procedures:
+                console.print(f"{p.id}  {p.name} ({len(p.steps)} steps) — {p.title}",
+                              markup=False)
+        return
+    walk = walks.find(text, audience=audience)
     if as_json:
         sys.stdout.write(json.dumps(walkthrough_json(walk), indent=2) + "\n")
         raise typer.Exit(0 if walk.status == "found" else 1)

@@ -24,8 +24,8 @@ from assistant.core import Assistant, Thresholds, citation
 from assistant.guard import check
 from assistant.procedures import Chunk, Procedure, Quote, document_procedures
 from assistant.terms import content_terms, weighted_coverage
+from config.settings import Settings
 from knowledge.retriever import HybridRetriever, Retrieved, Snapshot, visible
-from knowledge.settings import Settings
 from usage.log import Asked, UsageLog
 from usage.walkthroughs import WalkEvent, WalkEventKind, record_walk_event
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from assistant import messages as amsg
 from assistant.walkthrough import Walkthroughs
+from bench.fakes.slack import FakeSlack
 from channels.slack.walkthrough import finished_view, step_view
-from tests.fakes.slack import FakeSlack
 from tests.slack_harness import (
     CHANNEL,
     STAFF,
