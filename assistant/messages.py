@@ -50,3 +50,6 @@ WALK_STUCK = "Here is what the guidance adds for this step:"
 WALK_NO_GUIDANCE = "The guidance has nothing more on this step."
 WALK_FINISHED = "All done: you have finished every step of \"{name}\"."
 WALK_ASK_PERSON = "Still stuck? {contact} can help you with this step."
+WALK_TELL_CONTACT = (
+    "Please contact {contact} and tell them you are stuck at step {n} of \u201c{name}\u201d."
+)

@@ -89,8 +89,8 @@ def walk_through(walk: Walkthrough, walks: Walkthroughs, asked: Asked, console: 
             picked = choice(console, STUCK_PROMPT, "daq")
             if picked == "a":
                 walks.record(asked, walk, walk_id, "escalated", number)
-                console.print(f"Please contact {walk.contact} and tell them you are stuck at "
-                              f"step {number} of \u201c{walk.name}\u201d.", markup=False)
+                console.print(msg.WALK_TELL_CONTACT.format(contact=walk.contact, n=number,
+                                                           name=walk.name), markup=False)
                 picked = choice(console, "[d]one  [q]uit", "dq")
         if picked == "q":
             return
