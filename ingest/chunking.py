@@ -21,9 +21,12 @@ from knowledge.metadata_fields import join_tags
 
 TokenCounter = Callable[[str], int]
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+")
+# A sentence ends at . ! ? ; : before a capital, and every line ends one; a list item's
+# number ("3. Do this") is not a sentence, so a long list never loses a step's number.
+SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-2"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-3"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass
