@@ -25,7 +25,8 @@ from assistant.guard import check
 from assistant.procedures import Chunk, Procedure, Quote, document_procedures
 from assistant.terms import content_terms, weighted_coverage
 from config.settings import Settings
-from knowledge.retriever import HybridRetriever, Retrieved, Snapshot, visible
+from knowledge.keyword import record_stamp
+from knowledge.retriever import HybridRetriever, Retrieved, visible
 from usage.log import Asked, UsageLog
 from usage.walkthroughs import WalkEvent, WalkEventKind, record_walk_event
 
@@ -137,9 +138,10 @@ class Walkthroughs:
         self.thresholds = thresholds or Thresholds()
         self.usage = usage
         self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
-        self._rows: dict[str, list[int]] = {}  # doc id -> table rows
+        self._stamp: tuple[int, str] | None = None  # the index as last grouped
+        self._chunks: dict[str, list[Chunk]] = {}  # doc id -> its chunks
         self._procedures: dict[str, list[Procedure]] = {}  # doc id -> its procedures
+        self._superseded: set[str] = set()
 
     @classmethod
     def of(cls, assistant: Assistant) -> Walkthroughs:
@@ -152,33 +154,39 @@ class Walkthroughs:
         return self.settings.walkthrough_contact
 
     # -- the procedures of the index ------------------------------------------------------
-    def _current(self) -> Snapshot:
-        snap = self.retriever.snapshot()
+    def _current(self) -> None:
+        """Group the index's chunks by document again when an ingest has changed it (the
+        record manager's stamp: one small query); procedures are parsed per document on
+        first use."""
+        kb = self.retriever.kb
+        stamp = record_stamp(kb.record_manager.engine, kb.record_manager.namespace)
         with self._lock:
-            if snap is not self._snapshot:  # the index changed: group its rows afresh
-                rows: dict[str, list[int]] = {}
-                for row, meta in enumerate(snap.table.metas):
-                    rows.setdefault(str(meta.get("doc_id", "")), []).append(row)
-                self._snapshot, self._rows, self._procedures = snap, rows, {}
-        return snap
+            if stamp == self._stamp:
+                return
+        chunks = self.retriever.chunks()
+        by_doc: dict[str, list[Chunk]] = {}
+        for stored in chunks.values():
+            by_doc.setdefault(str(stored.meta.get("doc_id", "")), []).append(
+                Chunk(stored.chunk_id, stored.text, stored.meta))
+        superseded = kb.catalog.superseded_ids()
+        with self._lock:
+            self._stamp, self._chunks, self._procedures = stamp, by_doc, {}
+            self._superseded = superseded
 
     def procedures(self, doc_id: str, audience: str | None = None) -> list[Procedure]:
         """The procedures of one document the asker may see (none if superseded)."""
-        snap = self._current()
+        self._current()
         with self._lock:
             if doc_id not in self._procedures:
-                table = snap.table
-                chunks = [Chunk(table.ids[r], table.texts[r], table.metas[r])
-                          for r in self._rows.get(doc_id, [])]
-                self._procedures[doc_id] = document_procedures(chunks)
-            found = self._procedures[doc_id]
+                self._procedures[doc_id] = document_procedures(self._chunks.get(doc_id, []))
+            found, superseded = self._procedures[doc_id], self._superseded
         return [p for p in found
-                if visible(p.steps[0].quote.chunk.meta, snap.superseded, audience)]
+                if visible(p.steps[0].quote.chunk.meta, superseded, audience)]
 
     def all(self, audience: str | None = None) -> list[Procedure]:
         """Every procedure in the index, by document."""
         self._current()
-        return [p for doc_id in sorted(self._rows) for p in self.procedures(doc_id, audience)]
+        return [p for doc_id in sorted(self._chunks) for p in self.procedures(doc_id, audience)]
 
     def get(self, procedure_id: str, audience: str | None = None,
             question: str = "") -> Walkthrough | None:
@@ -228,9 +236,8 @@ class Walkthroughs:
         procedures = self.procedures(doc_id, audience)
         if not procedures:
             stem = Path(text).name.lower()
-            snap = self._current()
-            for row_ids in self._rows.values():
-                meta = snap.table.metas[row_ids[0]]
+            for chunks in list(self._chunks.values()):
+                meta = chunks[0].meta
                 source = Path(str(meta.get("source", ""))).name.lower()
                 if stem and stem in (source, Path(source).stem):
                     procedures = self.procedures(str(meta.get("doc_id", "")), audience)
@@ -245,7 +252,7 @@ class Walkthroughs:
         to the passage found is never offered)."""
         hits = self.retriever.search(topic, k=2 * self.settings.retrieval_k, audience=audience)
         terms = content_terms(topic)
-        idf = self.retriever.snapshot().keyword.idf
+        idf = self.retriever.term_weights()
         th = self.thresholds
         chosen: list[Procedure] = []
         for hit in hits[:CANDIDATES]:

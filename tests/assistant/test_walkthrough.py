@@ -42,10 +42,9 @@ def test_requests_find_their_procedure(walks, request_, procedure):
     assert walk.status == "found" and walk.procedure_id == procedure
     numbers = [c.number for c in walk.citations]
     assert numbers[0] == 1 and sorted(set(numbers)) == list(range(1, max(numbers) + 1))
-    table = walks.retriever.snapshot().table
-    stored = dict(zip(table.ids, table.texts, strict=True))
+    stored = walks.retriever.chunks()
     for c in walk.citations:
-        assert c.quote in stored[c.chunk_id]  # verbatim, in the chunk it cites
+        assert c.quote in stored[c.chunk_id].text  # verbatim, in the chunk it cites
     assert [s.number for s in walk.steps] == list(range(1, len(walk.steps) + 1))
 
 

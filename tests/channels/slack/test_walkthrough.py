@@ -86,10 +86,9 @@ def test_a_walkthrough_in_a_thread_done_stuck_and_ask_a_person(slack):
 
     # every quote is verbatim in the chunk it cites
     walk = Walkthroughs.of(slack.assistant).get(json.loads(buttons(first)["walk_done"])["p"])
-    table = slack.assistant.retriever.snapshot().table
-    texts_by_id = dict(zip(table.ids, table.texts, strict=True))
+    stored = slack.assistant.retriever.chunks()
     for c in walk.citations:
-        assert c.quote in texts_by_id[c.chunk_id]
+        assert c.quote in stored[c.chunk_id].text
 
     second = press(slack, "walk_done", first, 1)
     assert second["replace_original"] is True
