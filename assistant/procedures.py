@@ -24,6 +24,18 @@ from knowledge.metadata_fields import chunk_body
 STEP = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
 BULLET = re.compile(r"^\s*(?:[-•*▪●◦–]\s+|\d{1,2}[.)]\s+|\(?[a-z]\)\s+)")
 MIN_STEPS = 2
+# A numbered list is a procedure when its items read as instructions: sentences that open
+# with what to do ("Choose Print."). Lists of things are numbered too: fields ("Client IP
+# address"), labelled facts ("Purpose: ..."), rules stated about something ("Root CAs must
+# be off-line."), findings ("An open-plan office promotes ..."); they are not walked through
+# unless a trainer marks the section.
+SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]?$")
+DESCRIBES = re.compile(
+    r"^(?:a|an|the|this|that|these|those|it|its|they|their|there|some|many|more|most|less|"
+    r"better|each|every|all|any|no|our|your|my|we|he|she|his|her)\b"  # says what something is
+    r"|^[A-Z][\w '’/()-]{0,30}:\s"  # "Purpose: ...", a labelled fact
+    r"|^(?:\S+\s+){0,3}(?:must|shall|should|will|may|is|are|was|were|has|have)\b",  # a rule
+    re.I)
 SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -168,6 +180,13 @@ def procedure_from_run(lines: list[Line], first: int, last: int, end: int, intro
     return intro, steps, notes
 
 
+def reads_as_instructions(steps: list[ProcedureStep]) -> bool:
+    texts = [s.quote.text for s in steps]
+    sentences = sum(bool(SENTENCE_END.search(t)) for t in texts)
+    described = sum(bool(DESCRIBES.match(t)) for t in texts)
+    return 2 * sentences >= len(texts) and 2 * described <= len(texts)
+
+
 def section_procedures(chunks: Sequence[Chunk], base: str) -> list[Procedure]:
     """The procedures of one section (its chunks in document order), ids from ``base``."""
     if not chunks:
@@ -182,7 +201,9 @@ def section_procedures(chunks: Sequence[Chunk], base: str) -> list[Procedure]:
         end = runs[n + 1][0] if n + 1 < len(runs) else len(lines)
         # what lies between two runs is the earlier one's notes, not the later one's intro
         intro_from = 0 if n == 0 else first
-        found.append(procedure_from_run(lines, first, last, end, intro_from))
+        intro, steps, notes = procedure_from_run(lines, first, last, end, intro_from)
+        if marked or reads_as_instructions(steps):
+            found.append((intro, steps, notes))
     if not found and marked:
         # a marked section without numbers: each paragraph or bullet is a step
         steps = [ProcedureStep(quote(line)) for line in lines]

@@ -169,3 +169,17 @@ def test_a_docx_marks_its_walkthrough_in_its_keywords(tmp_path):
     [p] = procedures_of(path)
     assert p.marked and steps(p) == ["Collect your keys from the key safe.",
                                      "Sign the shift log."]
+
+
+def test_numbered_lists_of_things_are_not_procedures(tmp_path):
+    path = tmp_path / "lists.md"
+    path.write_text(
+        "# Lists\n\n## Log fields\n\n1. Client IP address\n2. Request response code\n"
+        "3. User identifier\n\n## Powers\n\n1. Purpose: To investigate offences.\n"
+        "2. Court warrant: Not required.\n3. Site access: At any reasonable time.\n\n"
+        "## Rules\n\n1. Root keys must be kept off-line.\n2. The safe is checked daily.\n"
+        "3. All users shall be vetted.\n\n## Findings\n\n1. An open office helps teams talk.\n"
+        "2. The hub shares information quickly.\n\n## Lock your screen\n\n"
+        "1. Press the Windows key and L at the same time.\n"
+        "2. To unlock, press Ctrl, Alt and Delete, then sign in.\n")
+    assert [p.name for p in procedures_of(path)] == ["Lock your screen"]
