@@ -50,9 +50,6 @@ class PolicyMetadata(BaseModel):
     # sections to offer as walkthroughs even without numbered steps: headings, or "*" (all)
     walkthroughs: list[str] = Field(default_factory=list)
 
-    def is_past_review(self, today: dt.date | None = None) -> bool:
-        return bool(self.review_date) and self.review_date < (today or dt.date.today()).isoformat()
-
 
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
