@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from assistant.cli import ask_command, chat_command
 from assistant.skills.cli import skills_app
+from assistant.walk_cli import walk_command
 from bench.cli import bench_app, eval_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
@@ -56,6 +57,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(sources_app(), name="sources")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
+    app.command("walk")(walk_command)
     app.command("eval")(eval_command)
     app.command("serve")(serve_command)
     app.command("report")(report_command)

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         "question about a mishap ('I sent it to the wrong person') is searched with these "
         "words too, and answered from the passages that use them.",
     )
+    walkthrough_contact: str = Field(
+        "a digital champion",
+        description="Who staff stuck on a walkthrough step are pointed to ('Ask a person'). "
+        "In Slack the contact of the 'digital-champions' topic in GUIDE_ESCALATION_CONTACTS "
+        "is notified (else the contact the document or 'default' routes to).",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",

@@ -29,6 +29,7 @@ from usage.schema import (
     questions,
     skill_people,
     skill_ratings,
+    walkthrough_events,
 )
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
@@ -199,8 +200,8 @@ class UsageLog:
                                               target=target, detail=dict(detail or {})))
 
     def purge(self, older_than_days: int) -> int:
-        """Delete questions (with their feedback and escalations) older than N days, and
-        skills checks not updated in that time."""
+        """Delete questions (with their feedback and escalations), walkthrough events and
+        skills checks not updated in that time, older than N days."""
         cutoff = now() - dt.timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
@@ -214,6 +215,8 @@ class UsageLog:
             conn.execute(delete(skill_ratings).where(skill_ratings.c.person.in_(stale)))
             conn.execute(delete(skill_people).where(skill_people.c.updated_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
+            conn.execute(delete(walkthrough_events)
+                         .where(walkthrough_events.c.created_at < cutoff))
             return removed.rowcount
 
     # -- reading --------------------------------------------------------------------------

@@ -165,3 +165,27 @@ skill_ratings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("person", "statement_id", name="uq_skill_ratings_person_statement"),
 )
+
+# What staff did in a walkthrough, one row per event: started (at step 1), done or stuck at a
+# step, escalated (asked a person) at a step. Rows of one walkthrough share a random walk_id,
+# so Stuck rates per step and document can be counted; the user is pseudonymised.
+walkthrough_events = Table(
+    "usage_walkthrough_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("walk_id", String(32), nullable=False, index=True),
+    Column("surface", String(16), nullable=False),
+    Column("user_hash", String(64), index=True),
+    Column("event", String(16), nullable=False),  # started | done | stuck | escalated
+    Column("step", Integer, nullable=False),  # 1-based step the event is about
+    Column("steps_total", Integer, nullable=False),
+    Column("procedure_id", String(300), nullable=False),  # "doc-id#section"
+    Column("doc_id", String(200), nullable=False, index=True),
+    Column("section", Text),  # heading path, as cited
+    Column("title", Text),  # the document's title
+    Column("version", String(64)),  # the document's version when the step was shown
+    Column("fingerprint", String(16)),  # the steps' wording: versions told apart
+    Column("request", Text),  # what was asked, as guarded (started only)
+    Index("ix_usage_walkthrough_events_steps", "doc_id", "procedure_id", "step", "event"),
+)

@@ -14,34 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, delete, distinct, func, inspect, select, text
+from sqlalchemy import String, and_, case, cast, delete, distinct, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from usage.pseudonym import Pseudonymiser
+from usage.report import Period
 from usage.schema import citations, feedback, question_areas, questions, skill_people, skill_ratings
+from usage.walkthroughs import step_figures
 
 MIN_GROUP = 5  # never fewer people behind a figure about self-ratings
 OTHER_TEAMS = "Other teams"
 EXAMPLES = 3
 DOCUMENTS = 3
 FAILED_ROWS = 5000  # distinct failed (area, question) pairs read for the training-needs list
-# The walkthrough helper's table, as this view expects it: one row per event of a walkthrough
-# (event: shown | done | stuck | ask_person), the step numbered from 1.
-WALKTHROUGH_EVENTS = "walkthrough_events"
-STUCK_QUERY = text(f"""
-SELECT doc_id, MAX(title) AS title, step,
-       SUM(CASE WHEN event = 'shown' THEN 1 ELSE 0 END) AS shown,
-       SUM(CASE WHEN event = 'done' THEN 1 ELSE 0 END) AS done,
-       SUM(CASE WHEN event = 'stuck' THEN 1 ELSE 0 END) AS stuck,
-       SUM(CASE WHEN event = 'ask_person' THEN 1 ELSE 0 END) AS asked_person
-FROM {WALKTHROUGH_EVENTS}
-WHERE created_at >= :since AND created_at < :until
-GROUP BY doc_id, step
-ORDER BY doc_id, step
-""")
-
-
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -184,25 +169,13 @@ def documents_by_area(engine: Engine, since: dt.datetime, until: dt.datetime,
 
 
 def stuck_rates(engine: Engine, since: dt.datetime, until: dt.datetime) -> dict[str, Any]:
-    """Walkthrough steps where staff pressed Stuck, worst first; ``available`` is False while
-    the walkthroughs' table does not exist (or does not have the expected columns)."""
-    try:
-        if not inspect(engine).has_table(WALKTHROUGH_EVENTS):
-            return {"available": False, "steps": []}
-        with engine.connect() as conn:
-            rows = conn.execute(STUCK_QUERY, {"since": since, "until": until}).mappings().all()
-    except SQLAlchemyError:
-        return {"available": False, "steps": []}
-    steps = []
-    for r in rows:
-        shown = int(r["shown"] or 0)
-        reached = max(shown, int(r["done"] or 0) + int(r["stuck"] or 0))
-        steps.append({"doc_id": r["doc_id"], "title": r["title"] or r["doc_id"],
-                      "step": int(r["step"]), "shown": reached, "done": int(r["done"] or 0),
-                      "stuck": int(r["stuck"] or 0), "asked_person": int(r["asked_person"] or 0),
-                      "stuck_rate": round(int(r["stuck"] or 0) / reached, 3) if reached
-                      else None})
-    steps.sort(key=lambda s: (-(s["stuck_rate"] or 0), -s["stuck"], s["doc_id"], s["step"]))
+    """Walkthrough steps where staff pressed Stuck, most confusing first (the walkthroughs'
+    own per-step figures, named for the skills-gap view)."""
+    steps = [{"doc_id": r["doc_id"], "title": r["title"] or r["doc_id"],
+              "section": r["section"], "step": r["step"], "shown": r["reached"],
+              "done": r["done"], "stuck": r["stuck"], "asked_person": r["escalated"],
+              "stuck_rate": r["stuck_rate"]}
+             for r in step_figures(engine, Period(since, until))]
     return {"available": True, "steps": steps}
 
 

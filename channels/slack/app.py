@@ -360,7 +360,10 @@ class SlackGuide:
 
     # -- wiring -----------------------------------------------------------------------------
     def register(self, app: App) -> None:
+        from channels.slack.walkthrough import register_walkthroughs  # it builds on this module
+
         pane = Assistant()
+        register_walkthroughs(app, pane, self)  # first: its listeners take walk requests
         pane.thread_started(self.on_thread_started)
         pane.user_message(self.on_assistant_message)
         app.use(pane)
