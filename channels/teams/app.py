@@ -207,7 +207,8 @@ class TeamsGuide:
         sender = activity.get("from") or {}
         tenant = (self.user_of(activity) or ":").split(":", 1)[0]
         try:
-            created = await self.app.api.conversations.create(CreateConversationParams(
+            api = self.app.api.clone(service_url=ref.service_url)
+            created = await api.conversations.create(CreateConversationParams(
                 members=[Account(id=sender.get("id", ""))], tenant_id=tenant))
             chat = ConversationReference(channel_id=ref.channel_id, service_url=ref.service_url,
                                          bot=ref.bot, conversation=ConversationAccount(
@@ -215,7 +216,8 @@ class TeamsGuide:
             await self.send(chat, text)
             await self.send(ref, msg.BLOCKED_PRIVATELY)
         except Exception:  # Guide is not installed for them personally: say it here, unechoed
-            log.warning("could not open a 1:1 chat for a blocked question; replying in thread")
+            log.warning("could not open a 1:1 chat for a blocked question; replying in thread",
+                        exc_info=True)
             await self.send(ref, text)
 
     # -- the answer card's buttons ----------------------------------------------------------

@@ -81,7 +81,7 @@ class TeamsHarness:
     def url(self) -> str:
         return self.server.url + "/api/messages"
 
-    def post(self, body: dict[str, Any], token: str | None | bool = True) -> tuple[int, str]:
+    def post(self, body: dict[str, Any], token: str | bool | None = True) -> tuple[int, str]:
         """POST an activity; ``token`` True signs it as Teams would, a string is sent as is,
         None sends no Authorization header."""
         headers = {"Content-Type": "application/json"}
