@@ -42,9 +42,9 @@ from channels.teams.auth import AppTokens
 from channels.teams.render import answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
 from channels.uploads import DocumentUploads, Outcome, safe_name
-from knowledge.errors import IngestError
+from config.errors import IngestError
 from knowledge.metadata_fields import ALL_STAFF
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)

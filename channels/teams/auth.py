@@ -28,8 +28,8 @@ from typing import Any
 import httpx
 import jwt
 
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
+from config.errors import GuideError
+from config.settings import Settings
 
 FETCH_TIMEOUT_S = 10
 KEYS_REFRESH_S = 24 * 3600  # Microsoft rolls keys slowly; re-read daily...

@@ -16,8 +16,8 @@ from starlette.responses import JSONResponse, Response
 
 from assistant.core import Assistant
 from channels.teams.auth import InboundValidator, Unauthorized
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
+from config.errors import GuideError
+from config.settings import Settings
 from usage.log import UsageLog
 
 log = logging.getLogger(__name__)

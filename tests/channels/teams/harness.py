@@ -16,8 +16,8 @@ from bench.fakes.teams import APP_ID, APP_PASSWORD, TENANT, FakeMicrosoft
 from channels.teams.endpoint import TeamsEndpoint
 from channels.web.app import build_web_app
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
-from tests.live_server import LiveServer
+from config.settings import Settings
+from bench.live_server import LiveServer
 from usage.log import UsageLog
 
 STAFF = "aad-staff-0001"
