@@ -63,13 +63,15 @@ def check_teams_settings(settings: Settings) -> None:
 
 
 class TeamsEndpoint:
-    def __init__(self, settings: Settings, assistant: Assistant, usage: UsageLog) -> None:
+    def __init__(self, settings: Settings, assistant: Assistant, usage: UsageLog,
+                 answer_before_reply: bool = False) -> None:
         from channels.teams.app import build_teams_app
 
         check_teams_settings(settings)
         self.settings = settings
         self.adapter = StarletteAdapter()
-        self.app, self.guide = build_teams_app(settings, assistant, usage, self.adapter)
+        self.app, self.guide = build_teams_app(settings, assistant, usage, self.adapter,
+                                               answer_before_reply)
         self.validator = None if settings.teams_allow_anonymous else InboundValidator(settings)
         self._ready: asyncio.Lock | None = None
 
