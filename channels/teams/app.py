@@ -44,8 +44,8 @@ from channels.teams.render import answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
 from channels.uploads import DocumentUploads, Outcome, safe_name
 from config.errors import IngestError
-from knowledge.metadata_fields import ALL_STAFF
 from config.settings import Settings
+from knowledge.metadata_fields import ALL_STAFF
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from typing import Any
 
 from assistant.core import Assistant
 from bench.fakes.teams import APP_ID, APP_PASSWORD, TENANT, FakeMicrosoft
+from bench.live_server import LiveServer
 from channels.teams.endpoint import TeamsEndpoint
 from channels.web.app import build_web_app
-from knowledge.base import KnowledgeBase
 from config.settings import Settings
-from bench.live_server import LiveServer
+from knowledge.base import KnowledgeBase
 from usage.log import UsageLog
 
 STAFF = "aad-staff-0001"
