@@ -122,6 +122,14 @@ class TeamsGuide:
             or ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
         return f"{tenant}:{who}" if who else None
 
+    @staticmethod
+    def mentioned(activity: dict[str, Any]) -> bool:
+        """Whether the message @mentions Guide (Teams sends channel messages to a bot only
+        when it is mentioned, unless the app was granted more)."""
+        bot = (activity.get("recipient") or {}).get("id")
+        return any(e.get("type") == "mention" and (e.get("mentioned") or {}).get("id") == bot
+                   for e in activity.get("entities") or [])
+
     # -- where staff ask --------------------------------------------------------------------
     async def on_message(self, activity: dict[str, Any], ref: ConversationReference) -> None:
         if not await self.first_time(activity):
@@ -141,6 +149,8 @@ class TeamsGuide:
         if action is not None:
             await self.on_card_action(activity, ref, *action)
             return
+        if scope != "personal" and not self.mentioned(activity):
+            return  # channels and group chats: only what is addressed to Guide
         files = [a for a in activity.get("attachments") or []
                  if a.get("contentType") == FILE_DOWNLOAD]
         if files:

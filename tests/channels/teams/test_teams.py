@@ -308,3 +308,17 @@ def test_a_failure_ends_in_a_friendly_message(teams, monkeypatch):
     sent = teams.send("How do I reset my MFA?", scope="channel", mention=True)
     [reply] = teams.replies(sent["conversation"]["id"])
     assert reply["text"].startswith("Sorry, something went wrong")
+
+
+def test_a_channel_message_that_does_not_mention_guide_is_left_alone(teams):
+    sent = teams.send("How do I reset my MFA?", scope="channel")
+    teams.fake.settle(0.5)
+    assert teams.fake.activities(sent["conversation"]["id"]) == [] and logged(teams) == []
+
+
+def test_the_development_flag_accepts_unsigned_requests_on_loopback(make_teams):
+    teams = make_teams(teams_allow_anonymous=True, host="127.0.0.1")
+    sent = activity(teams.fake, "How do I reset my MFA?")
+    assert teams.post(sent, token=None)[0] == 200
+    [answer] = teams.replies(sent["conversation"]["id"])
+    assert citations_of(answer)

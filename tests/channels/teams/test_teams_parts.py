@@ -214,3 +214,21 @@ def test_without_teams_settings_the_web_chat_serves_and_there_is_no_teams_endpoi
     with TestClient(build_web_app(settings, Assistant(settings, kb, usage=usage), usage)) as c:
         assert c.get("/").status_code == 200
         assert c.post("/api/messages", json={"type": "message"}).status_code in (404, 405)
+
+
+def test_reports_show_teams_beside_slack_and_the_web(tmp_path):
+    from usage.log import Asked, UsageLog
+    from usage.report import Period, build_report, export_csv, report_markdown
+
+    usage = UsageLog.open(f"sqlite:///{tmp_path / 'u.sqlite3'}", b"k" * 32)
+    answer = {"status": "answered", "text": "Yes [1].", "question": "Can I?",
+              "citations": [], "mode": "extractive"}
+    for surface, user in (("teams", f"{TENANT}:aad-1"), ("teams", f"{TENANT}:aad-2"),
+                          ("slack", "T1:U1"), ("web", "visitor-1")):
+        usage.record(Asked(surface, user=user, channel_type="personal"), answer)
+    period = Period.parse("30d")
+    report = build_report(usage.engine, period)
+    assert report["per_surface"] == {"teams": 2, "slack": 1, "web": 1}
+    assert "| teams | 2 |" in report_markdown(report)
+    exported = export_csv(usage.engine, period)
+    assert exported.count(",teams,") == 2 and "aad-1" not in exported  # pseudonymised
