@@ -36,8 +36,7 @@ from microsoft_teams.common import Client, ClientOptions
 from assistant.answer import Answer
 from assistant.core import Assistant
 from assistant.guard import check
-from channels.contacts import for_surface
-from channels.slack.escalation import route
+from channels.contacts import for_surface, route
 from channels.teams import messages as msg
 from channels.teams.auth import AppTokens
 from channels.teams.render import answer_activity, escape, plain, submitted
@@ -186,8 +185,6 @@ class TeamsGuide:
         if answer.status == "blocked":
             stream.emit(plain(answer.text))
         else:
-            if answer.citations:
-                stream.update(msg.FINDING)
             stream.emit(answer_activity(answer))
         sent = await stream.close()
         if sent is None:  # the stream could not be finished: send the answer as one message
@@ -268,10 +265,14 @@ class TeamsGuide:
             await self.send(ref, msg.NO_CONTACT.format(contact=self.contact))
             return
         topic, channel = routed
-        name = (activity.get("from") or {}).get("name") or "A member of staff"
-        notice = msg.ESCALATION_NOTICE.format(
-            user=escape(name), question=escape(record.question or "(the question was not kept)"),
-            status=record.status.replace("_", " "))
+        sender = activity.get("from") or {}
+        name = escape(sender.get("name") or "A member of staff")
+        notice = plain(msg.ESCALATION_NOTICE.format(
+            user=f"<at>{name}</at>",
+            question=escape(record.question or "(the question was not kept)"),
+            status=record.status.replace("_", " ")))
+        if sender.get("id"):  # the contact can open a chat with them from the notice
+            notice.add_mention(Account(id=sender["id"], name=name), add_text=False)
         target = ConversationReference(channel_id=ref.channel_id, service_url=ref.service_url,
                                        bot=ref.bot, conversation=ConversationAccount(
                                            id=channel, conversation_type="channel"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 TEAMS_MESSAGES_VERSION = "teams-messages-1"
 
 WORKING = "Looking through the guidance…"
-FINDING = "Checking the sources…"
 FAILED = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
           "again in a minute; if it keeps happening, ask {contact}.")
 WELCOME = ("Hi, I'm Guide. Ask me about our policies, procedures and digital tools, and I'll "
@@ -19,8 +18,8 @@ ASK_PERSON = "Ask a person"
 THANKS_HELPFUL = "Thanks, glad it helped."
 THANKS_UNHELPFUL = "Thanks for telling us; that helps us improve the guidance."
 SOURCES_TITLE = "Source"
-RESTRICTED = ("I found an answer, but it draws on guidance that is not for everyone in this "
-              "channel ({titles}). Please ask me in a 1:1 chat instead.")
+RESTRICTED = ("I found an answer, but it draws on guidance that is not for everyone here "
+              "({titles}). Please ask me in a 1:1 chat instead.")
 BLOCKED_PRIVATELY = ("I can't answer that here. I've sent you the reason in our 1:1 chat.")
 ESCALATION_NOTICE = ("{user} asked Guide a question it could not settle for them.\n\n"
                      "> {question}\n\nGuide's reply was: *{status}*. Please get in touch "

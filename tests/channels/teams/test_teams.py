@@ -145,6 +145,7 @@ def test_feedback_with_a_reason_is_recorded_as_guarded(teams):
     [answer] = teams.replies(conversation)
     actions = card_actions(answer)
     teams.send(value=actions["helpful"], conversation=conversation)
+    teams.replies(conversation, 2)
     teams.send(value={**actions["unhelpful"],
                       "reason": "It missed the step for prisoner A1234BC"},
                conversation=conversation)
@@ -165,7 +166,9 @@ def test_ask_a_person_posts_the_question_to_the_topic_channel_and_records_it(tea
     teams.send(value=card_actions(answer)["ask_person"], conversation=conversation)
     [notice] = teams.replies(IT_CHANNEL)  # the topic's Teams target, not the Slack one
     assert "How do I reset my MFA?" in notice["text"] and "Sam Staff" in notice["text"]
-    assert "Ask a person" not in notice["text"]
+    [mentioned] = [e for e in notice["entities"] if e["type"] == "mention"]
+    assert mentioned["mentioned"]["id"] == f"29:{STAFF}"  # the contact can reach them
+    assert mentioned["text"] in notice["text"]
     confirmation = teams.replies(conversation, 2)[1]
     assert "mfa-password-reset" in confirmation["text"]
     with teams.usage.engine.connect() as conn:
@@ -276,14 +279,15 @@ def test_requests_without_a_valid_token_are_refused(teams, case):
     assert fake.activities() == [] and logged(teams) == []
 
 
-def test_a_connector_429_is_retried_once_after_retry_after(teams):
-    teams.fake.script(429, retry_after=0.2)
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_connector_429_or_5xx_is_retried_once(teams, status):
+    teams.fake.script(status, retry_after=0.2 if status == 429 else None)
     sent = teams.send("How do I reset my MFA?", scope="channel", mention=True)
     thread = sent["conversation"]["id"]
     [answer] = teams.replies(thread)
     assert citations_of(answer)
     posts = [c for c in teams.fake.calls if c.conversation == thread and c.method == "POST"]
-    assert posts[0].body["type"] == "typing"  # refused with 429...
+    assert posts[0].body["type"] == "typing"  # refused...
     assert posts[1].body["type"] == "typing"  # ...and sent again
     assert len([p for p in posts if p.body["type"] == "message"]) == 1
 
