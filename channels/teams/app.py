@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from assistant.core import Assistant
 from assistant.guard import check
 from channels.contacts import for_surface, route
 from channels.teams import messages as msg
+from channels.teams.activity import question_text, tenant_of
 from channels.teams.auth import AppTokens
 from channels.teams.render import answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
@@ -51,17 +50,8 @@ log = logging.getLogger(__name__)
 SURFACE = "teams"
 CHAT_CONTEXT = dt.timedelta(minutes=30)  # a 1:1 or group chat follows on from recent turns
 FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
-MENTION = re.compile(r"<at[^>]*>.*?</at>", re.S)
-TAG = re.compile(r"<[^>]+>")
 DOWNLOAD_TIMEOUT_S = 60
 WORKERS = 4  # answers computed at once; more would only share the same two or four cores
-
-
-def question_text(text: str | None) -> str:
-    """A Teams message as plain text: mentions of the bot dropped, markup removed."""
-    text = MENTION.sub(" ", text or "")
-    text = html.unescape(TAG.sub(" ", text))
-    return re.sub(r"\s+", " ", text).strip()
 
 
 class TeamsGuide:
@@ -91,11 +81,6 @@ class TeamsGuide:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def idle(self) -> None:
-        """Wait for the work in flight (for tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
     async def first_time(self, activity: dict[str, Any]) -> bool:
         conversation = (activity.get("conversation") or {}).get("id", "")
         if not activity.get("id"):
@@ -117,9 +102,7 @@ class TeamsGuide:
         """Who asked: tenant and Entra object id (the Teams id where there is none)."""
         sender = activity.get("from") or {}
         who = sender.get("aadObjectId") or sender.get("id")
-        tenant = (activity.get("conversation") or {}).get("tenantId") \
-            or ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
-        return f"{tenant}:{who}" if who else None
+        return f"{tenant_of(activity)}:{who}" if who else None
 
     @staticmethod
     def mentioned(activity: dict[str, Any]) -> bool:
@@ -221,7 +204,7 @@ class TeamsGuide:
                              text: str) -> None:
         """Send ``text`` to the asker's 1:1 chat with Guide; a short note in the thread."""
         sender = activity.get("from") or {}
-        tenant = (self.user_of(activity) or ":").split(":", 1)[0]
+        tenant = tenant_of(activity)
         try:
             api = self.app.api.clone(service_url=ref.service_url)
             created = await api.conversations.create(CreateConversationParams(

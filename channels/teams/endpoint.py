@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from assistant.core import Assistant
+from channels.teams.activity import tenant_of
 from channels.teams.auth import InboundValidator, Unauthorized
 from config.errors import GuideError
 from config.settings import Settings
@@ -98,6 +99,10 @@ class TeamsEndpoint:
             except Unauthorized as exc:
                 log.warning("Teams request refused: %s", exc)
                 return JSONResponse({"error": "Unauthorized"}, status_code=401)
+        tenant = tenant_of(activity)
+        if self.settings.teams_tenant_id and tenant and tenant != self.settings.teams_tenant_id:
+            log.warning("Teams request from another tenant refused")
+            return JSONResponse({"error": "this bot serves one tenant"}, status_code=403)
         result = await (await self.handler())({"body": activity, "headers": headers})
         status, body = int(result.get("status") or 200), result.get("body")
         if body is None:

@@ -326,3 +326,11 @@ def test_the_development_flag_accepts_unsigned_requests_on_loopback(make_teams):
     assert teams.post(sent, token=None)[0] == 200
     [answer] = teams.replies(sent["conversation"]["id"])
     assert citations_of(answer)
+
+
+def test_an_activity_from_another_tenant_is_refused(teams):
+    body = activity(teams.fake, "How do I reset my MFA?")
+    body["conversation"]["tenantId"] = body["channelData"]["tenant"]["id"] = "other-tenant"
+    assert teams.post(body)[0] == 403
+    teams.fake.settle(0.3)
+    assert teams.fake.activities() == [] and logged(teams) == []

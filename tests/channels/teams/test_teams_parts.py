@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from assistant.answer import Answer, Citation
 from bench.fakes.teams import APP_ID, APP_PASSWORD, TENANT, FakeMicrosoft, new_key
 from channels.contacts import for_surface
-from channels.teams.app import question_text
+from channels.teams.activity import question_text
 from channels.teams.auth import AppTokens
 from channels.teams.endpoint import check_teams_settings
 from channels.teams.package import write_package
