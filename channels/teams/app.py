@@ -64,7 +64,7 @@ class TeamsGuide:
         self.usage = usage
         self.app = app
         self.tokens = tokens
-        self.uploads = DocumentUploads(settings, assistant.kb)
+        self.uploads = DocumentUploads(settings, assistant.kb, assistant.retriever.refresh)
         self.contact = settings.default_contact
         self._tasks: set[asyncio.Task[None]] = set()
         self.workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="guide-teams")

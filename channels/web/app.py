@@ -43,7 +43,7 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
     """The web app; with ``slack_app``, Slack's HTTP mode at /slack/events; with ``teams``
     (a ``channels.teams.endpoint.TeamsEndpoint``), the Teams bot at /api/messages."""
     site = Site(settings, assistant, usage, Accounts(usage.engine),
-                DocumentUploads(settings, assistant.kb), slack_client,
+                DocumentUploads(settings, assistant.kb, assistant.retriever.refresh), slack_client,
                 Jinja2Templates(directory=str(TEMPLATES)))
 
     async def health(_: Request) -> JSONResponse:

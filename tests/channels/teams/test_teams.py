@@ -5,7 +5,6 @@ endpoint, the Bot Connector) recording what the bot sends."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -193,7 +192,6 @@ def test_a_trainers_file_is_downloaded_ingested_and_then_cited(teams, tmp_path):
     assert "Added **Lone Working Procedure**" in replies[1]["text"]
     assert [c.path for c in teams.fake.calls if c.path.startswith("/files/")] \
         == ["/files/lone-working.pdf"]
-    time.sleep(2.1)  # the retriever looks for index changes every 2 s
     teams.send("How often must lone workers phone the duty desk?", user=TRAINER)
     answer = teams.replies(conversation, 3)[2]
     assert "Lone Working Procedure" in str(citations_of(answer))
