@@ -332,3 +332,13 @@ def test_an_activity_from_another_tenant_is_refused(teams):
     assert teams.post(body)[0] == 403
     teams.fake.settle(0.3)
     assert teams.fake.activities() == [] and logged(teams) == []
+
+
+def test_installing_guide_for_yourself_gets_a_welcome(teams):
+    conversation = f"a:1on1-{STAFF}"
+    body = {**activity(teams.fake, conversation=conversation), "type": "installationUpdate",
+            "action": "add"}
+    body.pop("text")
+    assert teams.post(body)[0] == 200
+    [welcome] = teams.replies(conversation)
+    assert welcome["text"] == msg.WELCOME
