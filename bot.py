@@ -19,6 +19,7 @@ from assistant.walk_cli import walk_command
 from bench.cli import bench_app, eval_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
+from channels.teams.cli import teams_app
 from ingest.cli import ingest_command, sources_app
 
 
@@ -65,6 +66,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(users_app(), name="users")
     app.add_typer(skills_app(), name="skills")
     app.add_typer(bench_app(), name="bench")
+    app.add_typer(teams_app(), name="teams")
     return app
 
 

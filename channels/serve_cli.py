@@ -10,6 +10,14 @@ if TYPE_CHECKING:
     from config.settings import Settings
 
 
+def teams_status(settings: Settings) -> str:
+    if not settings.teams_app_id:
+        return "not configured (set TEAMS_APP_ID to answer in Teams)"
+    anonymous = " WITHOUT token checks (development only)" \
+        if settings.teams_allow_anonymous else ""
+    return f"at /api/messages{anonymous}"
+
+
 def serve_command(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -17,11 +25,13 @@ def serve_command(
     slack_mode: Annotated[str | None, typer.Option(
         help="socket (outbound only) or http (Slack POSTs to /slack/events).")] = None,
 ) -> None:
-    """Run Guide: the web app and, when SLACK_BOT_TOKEN is set, the Slack bot."""
+    """Run Guide: the web app and, when SLACK_BOT_TOKEN is set, the Slack bot; when
+    TEAMS_APP_ID is set, the Teams bot at /api/messages."""
     from rich.console import Console
 
     from assistant.core import Assistant
     from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
+    from channels.teams.endpoint import check_teams_settings
     from config.errors import GuideError
     from usage.factory import open_usage_log
 
@@ -29,6 +39,7 @@ def serve_command(
                                                    ("slack_mode", slack_mode)) if v is not None}
     settings: Settings = ctx.obj.replace(**overrides)
     check_slack_settings(settings)
+    check_teams_settings(settings)
     usage = open_usage_log(settings)
     assistant = Assistant(settings, usage=usage)
     assistant.ask("warm up")  # load the model and the index before the first question
@@ -40,7 +51,8 @@ def serve_command(
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     Console(stderr=True).print(
         f"Guide is serving http://{shown_host}:{sock.getsockname()[1]}/ with "
-        f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}.",
+        f"{len(assistant.kb.catalog.all())} documents. Slack: {channels.slack_status}. "
+        f"Teams: {teams_status(settings)}.",
         soft_wrap=True)
     keep_retention(usage, settings.retention_days)
     run(channels, sock)

@@ -134,9 +134,41 @@ class Settings(BaseSettings):
     escalation_contacts: Contacts = Field(
         default_factory=dict,
         description="Who 'Ask a person' notifies, by topic: a topic is a doc id or a word of "
-        "the question; values are channel (C...) or user group (S...) ids; 'default' catches "
-        "the rest.",
+        "the question; values are Slack channel (C...) or user group (S...) ids and/or a Teams "
+        "channel (teams:19:...@thread.tacv2), several joined by '|'; 'default' catches the "
+        "rest.",
     )
+    # -- Microsoft Teams ------------------------------------------------------------------
+    teams_app_id: str | None = Field(
+        None, validation_alias=_env("TEAMS_APP_ID"),
+        description="The bot's Microsoft App ID; set it to answer in Teams at /api/messages.")
+    teams_app_password: SecretStr | None = Field(
+        None, validation_alias=_env("TEAMS_APP_PASSWORD"), description="The app's client secret.")
+    teams_certificate: Path | None = Field(
+        None, validation_alias=_env("TEAMS_CERTIFICATE"),
+        description="Instead of a password: a PEM file with the app's private key and "
+        "certificate (uploaded to the app registration).")
+    teams_tenant_id: str | None = Field(
+        None, validation_alias=_env("TEAMS_TENANT_ID"),
+        description="The Entra tenant of the single-tenant bot registration.")
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="OpenID metadata of the Bot Framework (its jwks_uri signs inbound tokens).")
+    teams_token_issuer: str = Field(
+        "https://api.botframework.com", description="The issuer inbound tokens must carry.")
+    teams_token_url: str = Field(
+        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+        description="Token endpoint for outbound calls ({tenant} is filled in).")
+    teams_graph_url: str = Field(
+        "https://graph.microsoft.com", description="Microsoft Graph (trainer group checks).")
+    teams_trainers: Ids = Field(
+        default_factory=list,
+        description="Entra object ids of staff allowed to add documents in Teams.")
+    teams_trainer_group: str | None = Field(
+        None, description="An Entra group id whose members may add documents in Teams.")
+    teams_allow_anonymous: bool = Field(
+        False, description="Development only: accept unsigned Teams requests. Refused unless "
+        "Guide listens on a loopback address.")
     session_secret: SecretStr | None = Field(
         None, description="Signs web session cookies; replicas must share it. Default: a "
         "random key kept in data_dir/session.key.",
@@ -147,7 +179,7 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
 
     @field_validator("escalation_topics", "slack_trainers", "slack_managers", "skills_teams",
-                     mode="before")
+                     "teams_trainers", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -158,7 +190,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
-                     "llm_api_key", "pseudonym_key", "session_secret", mode="before")
+                     "llm_api_key", "pseudonym_key", "session_secret", "teams_app_password",
+                     "teams_app_id", "teams_tenant_id", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

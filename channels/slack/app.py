@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from assistant.answer import Answer
 from assistant.core import Assistant as GuideAssistant
 from assistant.guard import check
+from channels.contacts import for_surface
 from channels.slack import messages as msg
 from channels.slack.escalation import destination, mention, route
 from channels.slack.home import home_view
@@ -283,7 +284,7 @@ class SlackGuide:
             if record is None:
                 respond(text=msg.NO_CONTACT.format(contact=self.contact), replace_original=False)
                 return
-            contacts = self.settings.escalation_contacts
+            contacts = for_surface(self.settings.escalation_contacts, "slack")
             routed = route(contacts, record.question, [c.get("doc_id") for c in
                                                        record.citations])
             user = (body.get("user") or {}).get("id", "")

@@ -41,7 +41,9 @@ def session_secret(settings: Settings) -> str:
 
 def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                   slack_app: Any | None = None, slack_client: Any | None = None,
-                  slack_status: str = "not configured") -> Starlette:
+                  slack_status: str = "not configured", teams: Any | None = None) -> Starlette:
+    """The web app; with ``slack_app``, Slack's HTTP mode at /slack/events; with ``teams``
+    (a ``channels.teams.endpoint.TeamsEndpoint``), the Teams bot at /api/messages."""
     site = Site(settings, assistant, usage, Accounts(usage.engine),
                 DocumentUploads(settings, assistant.kb, assistant.retriever.refresh), slack_client,
                 Jinja2Templates(directory=str(TEMPLATES)))
@@ -57,6 +59,8 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
     routes.append(Mount("/static", StaticFiles(directory=str(STATIC)), name="static"))
     if slack_app is not None:
         routes.append(Route("/slack/events", slack_endpoint(slack_app), methods=["POST"]))
+    if teams is not None:
+        routes.append(Route("/api/messages", teams.handle, methods=["POST"]))
     middleware = [Middleware(SessionMiddleware, secret_key=session_secret(settings),
                              session_cookie="guide_session", max_age=SESSION_HOURS * 3600,
                              same_site="lax", https_only=settings.secure_cookies)]
