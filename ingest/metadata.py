@@ -130,7 +130,10 @@ def review_date(raw: dict[str, Any], effective: dt.date | None) -> dt.date | Non
     match = REVIEW_IN.search(str(raw.get("review_in", "")))
     if match and effective:
         n, unit = int(match.group(1)), match.group(2).lower()
-        return effective + relativedelta(**{f"{unit}s": n})
+        try:
+            return effective + relativedelta(**{f"{unit}s": n})
+        except (ValueError, OverflowError) as exc:  # "review_in: 99999 years"
+            raise IngestError(f"review_in {match.group(0)!r} reaches past the year 9999") from exc
     return None
 
 

@@ -73,7 +73,7 @@ def body_limits(settings: Settings, uploads: DocumentUploads) -> list[BodyLimit]
     """The most each route reads: a question (JSON escapes a character in at most 6 bytes),
     a form, a file at the upload limit."""
     return [BodyLimit("/api/ask", settings.max_question_chars * 6 + 1_000),
-            BodyLimit("/api/", FORM_BODY),
+            BodyLimit("/api/feedback", FORM_BODY),
             BodyLimit("/login", FORM_BODY),
             BodyLimit("/logout", FORM_BODY),
             BodyLimit("/documents", FORM_BODY),

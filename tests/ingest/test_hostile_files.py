@@ -73,6 +73,12 @@ def test_an_impossible_date_is_a_reason_not_a_crash(tmp_path, line):
         load_with_metadata(page)
 
 
+def test_a_review_period_past_the_calendar_is_a_reason(tmp_path):
+    meta = {"last_reviewed_on": "2025-01-10", "review_in": "99999 years"}
+    with pytest.raises(IngestError, match="reaches past the year 9999"):
+        build_metadata(tmp_path / "page.md", meta, "T")
+
+
 def test_dates_that_are_not_dates_are_still_ignored(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("---\ntitle: Visits\nreview_date: TBC\ndate: 2025-01-10\n---\n\nPlan it.\n")
