@@ -78,5 +78,6 @@ def body_limits(settings: Settings, uploads: DocumentUploads) -> list[BodyLimit]
             BodyLimit("/logout", FORM_BODY),
             BodyLimit("/documents", FORM_BODY),
             BodyLimit("/documents/upload", uploads.limit + UPLOAD_SLACK,
-                      lambda size: uploads.too_large(size or uploads.limit + UPLOAD_SLACK)),
+                      lambda size: uploads.too_large(size) if size else
+                      f"the file is over the {settings.max_upload_mb} MB limit"),
             BodyLimit("/slack/events", SLACK_BODY)]
