@@ -95,6 +95,8 @@ def test_only_known_document_actions_exist(web):
     with usage.engine.connect() as conn:
         actions = conn.execute(text("SELECT action FROM usage_audit")).scalars().all()
     assert "reindex" not in actions
+    known = client.post("/documents/reindex", data={"csrf": token, "doc": source})
+    assert "already in the guidance, unchanged" in known.text
 
 
 def uploads_left(settings_dir) -> list[str]:
