@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from assistant.core import Assistant
 from channels.uploads import DocumentUploads
+from channels.web import messages as text
 from channels.web.chat import ChatPages
 from channels.web.dashboard import DashboardPages
 from channels.web.documents import UPLOAD_SLACK, DocumentPages
@@ -72,7 +73,8 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
 def body_limits(settings: Settings, uploads: DocumentUploads) -> list[BodyLimit]:
     """The most each route reads: a question (JSON escapes a character in at most 6 bytes),
     a form, a file at the upload limit."""
-    return [BodyLimit("/api/ask", settings.max_question_chars * 6 + 1_000),
+    return [BodyLimit("/api/ask", settings.max_question_chars * 6 + 1_000,
+                      lambda _: text.QUESTION_TOO_LONG.format(most=settings.max_question_chars)),
             BodyLimit("/api/feedback", FORM_BODY),
             BodyLimit("/login", FORM_BODY),
             BodyLimit("/logout", FORM_BODY),

@@ -8,6 +8,7 @@ RELOAD_AND_ASK = "Reload the page and ask again."
 RELOAD_AND_RETRY = "Reload the page and try again."
 SEND_JSON = 'Send JSON: {"question": "..."}'
 TYPE_A_QUESTION = "Type a question first."
+QUESTION_TOO_LONG = "That message is too long: ask one short question, under {most:,} characters."
 FEEDBACK_FIELDS = "record_id and helpful are needed"
 
 NOT_FOR_YOUR_ROLE = ("Not for your role",
