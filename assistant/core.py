@@ -18,7 +18,7 @@ from assistant.answer import Answer, Citation
 from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import body_of, candidate_sentences, score_sentences, select
 from assistant.guard import check
-from assistant.llm import QuoteCheckFailed, build_chat_model, draft
+from assistant.llm import QuoteCheckFailed, build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.terms import content_terms, phrase_pattern, weighted_coverage
@@ -92,7 +92,7 @@ class Assistant:
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
         self.thresholds = thresholds or Thresholds()
-        self.model = build_chat_model(settings)
+        self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
@@ -230,7 +230,8 @@ class Assistant:
             except (ModelUnavailable, QuoteCheckFailed) as exc:
                 log.warning("falling back to the extractive answer: %s", exc)
                 answer = self.extractive(question, query, hits)
-                answer.notice = msg.FALLBACK_NOTICE
+                answer.notice = (msg.FALLBACK_NOTICE if isinstance(exc, ModelUnavailable)
+                                 else msg.UNCHECKED_NOTICE)
                 return answer
         return self.extractive(question, query, hits)
 
@@ -252,7 +253,7 @@ class Assistant:
         drafted = draft(self.model, question, history, labelled)
         if drafted.status == "cannot_answer":
             answer = self.cannot_answer(question, hits)
-            answer.mode = "llm"
+            answer.mode, answer.prompt_version = "llm", PROMPT_VERSION
             return answer
         cited = Citations()
         numbers = [cited.add(sources[i], quote) for i, quote in drafted.quotes]

@@ -17,6 +17,10 @@ class EmbeddingModelMismatch(StoreError):
     """The index was built with a different embedding model than the one configured."""
 
 
+class EmbeddingModelTampered(StoreError):
+    """The bundled embedding model's weights are not the file Guide was released with."""
+
+
 class IngestLocked(GuideError):
     """Another ingest run holds the lock on this data dir."""
 
