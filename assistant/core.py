@@ -18,14 +18,14 @@ from assistant.answer import Answer, Citation
 from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import body_of, candidate_sentences, score_sentences, select
 from assistant.guard import check
-from assistant.llm import QuoteCheckFailed, build_answer_model, draft
+from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.terms import content_terms, phrase_pattern, weighted_coverage
+from config.errors import ModelUnavailable, QuoteCheckFailed
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.errors import ModelUnavailable
 from knowledge.retriever import HybridRetriever, Retrieved
-from knowledge.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)

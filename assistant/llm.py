@@ -31,8 +31,8 @@ from langchain_core.utils.json import parse_partial_json
 
 from assistant.extractive import split_sentences
 from assistant.prompts import SCHEMA_NAME, SYSTEM, USER, format_sources
-from knowledge.errors import ModelUnavailable
-from knowledge.settings import Settings
+from config.errors import ModelUnavailable, QuoteCheckFailed
+from config.settings import Settings
 
 JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 SPACE = re.compile(r"\s+")
@@ -102,10 +102,6 @@ class Drafted:
     status: str  # "answered" | "cannot_answer"
     text: str
     quotes: list[tuple[int, str]]  # (0-based source index, verbatim quote as in the source)
-
-
-class QuoteCheckFailed(Exception):
-    pass
 
 
 def normalise(text: str) -> str:

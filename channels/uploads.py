@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.errors import GuideError, IngestError, IngestLocked
+from config.settings import Settings
 from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file
 from ingest.pipeline import Ingestor, IngestReport
 from knowledge.base import KnowledgeBase
-from knowledge.errors import GuideError, IngestError, IngestLocked
-from knowledge.settings import Settings
 
 LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
 BUSY = "another upload is being indexed; please try again in a minute"

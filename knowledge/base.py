@@ -16,9 +16,9 @@ from langchain_classic.storage import LocalFileStore
 from langchain_core.documents import Document
 from langchain_core.indexing import IndexingResult, index
 
+from config.settings import Settings
 from knowledge.catalog import Catalog
 from knowledge.embeddings import MiniLMEmbeddings, model_info
-from knowledge.settings import Settings
 from knowledge.store import open_collection, open_vector_store
 
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from knowledge.errors import EmbeddingModelTampered, StoreError
-from knowledge.settings import Settings
+from config.errors import EmbeddingModelTampered, StoreError
+from config.settings import Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

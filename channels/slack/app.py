@@ -30,7 +30,7 @@ from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)

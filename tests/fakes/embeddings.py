@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
+from config.settings import Settings
 from knowledge.embeddings import model_info
-from knowledge.settings import Settings
 
 DIMS = 256
 
