@@ -29,10 +29,10 @@ from assistant.llm import (
     streaming_to,
 )
 from assistant.prompts import PROMPT_VERSION
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from config.errors import ModelUnavailable
 from config.settings import Settings
+from ingest.pipeline import Ingestor
+from knowledge.base import KnowledgeBase
 from tests.llama_server import API_KEY, start_llama_server
 
 pytestmark = pytest.mark.integration
@@ -167,7 +167,8 @@ def test_misquote_falls_back_to_the_extractive_answer_with_a_notice(server, inde
 def test_without_the_schema_no_unchecked_quote_gets_through(server, indexed):
     """A server that ignores the schema is simulated by not sending it: whatever the model
     writes, an answer either carries only verbatim quotes or is the extractive fallback."""
-    answer = assistant_for(indexed, server.url, llm_json_schema=False).ask(QUESTION)
+    answer = assistant_for(indexed, server.url, llm_json_schema=False,
+                           llm_max_tokens=96).ask(QUESTION)
     assert answer.status == "answered"
     if answer.mode == "llm":
         assert answer.notice is None

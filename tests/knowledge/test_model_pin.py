@@ -10,6 +10,8 @@ from dataclasses import replace
 
 import pytest
 
+from config.errors import EmbeddingModelTampered, GuideError
+from config.settings import Settings
 from knowledge import embeddings
 from knowledge.embeddings import (
     BUNDLED_SHA256,
@@ -18,8 +20,6 @@ from knowledge.embeddings import (
     model_info,
     verify_weights,
 )
-from config.errors import EmbeddingModelTampered, GuideError
-from config.settings import Settings
 
 
 def fake_model_dir(tmp_path, weights: bytes):
