@@ -81,6 +81,9 @@ programmes course courses profile profiles photograph identity identification vo
 COMMON_AFTER_ROLE = frozenset(_COMMON_WORDS.split())
 
 
+GUARD_MARGIN = 200  # characters guarded past the question-length limit (see Assistant.ask)
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str  # what was found: "prison number", "NHS number", ...
