@@ -206,7 +206,7 @@ class Assistant:
         if too_vague(query, terms):
             return Answer(status="need_more_detail", question=question,
                           text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
-        idf = self.retriever.snapshot().keyword.idf
+        idf = self.retriever.term_weights()
         if WENT_WRONG.search(query):
             # a mishap is answered by the incident procedure: judge the evidence on its
             # words, not on the story's ("dodgy", "oops"), which no guidance uses

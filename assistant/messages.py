@@ -33,4 +33,3 @@ FALLBACK_NOTICE = "The language model was not available, so this answer is quote
     "from the guidance."
 UNCHECKED_NOTICE = "The language model's answer did not match the guidance word for word, " \
     "so this answer is quoted directly from the guidance."
-DEFAULT_CONTACT = "your line manager"

@@ -75,9 +75,9 @@ def page_keys(meta: dict[str, Any], docs: Path) -> set[str]:
 
 
 def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, Any]:
-    snapshot = assistant.retriever.snapshot()
-    meta_of = {cid: snapshot.table.metas[i] for cid, i in snapshot.rows.items()}
-    text_of = {cid: snapshot.table.texts[i] for cid, i in snapshot.rows.items()}
+    stored = assistant.retriever.chunks()
+    meta_of = {cid: c.meta for cid, c in stored.items()}
+    text_of = {cid: c.text for cid, c in stored.items()}
     indexed_pages = set().union(*(page_keys(m, docs) for m in meta_of.values()))
     unreachable: set[str] = set()
     assistant.ask("warm up")

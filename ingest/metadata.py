@@ -46,9 +46,6 @@ class PolicyMetadata(BaseModel):
     supersedes: list[str] = Field(default_factory=list)
     classification: str | None = None
 
-    def is_past_review(self, today: dt.date | None = None) -> bool:
-        return bool(self.review_date) and self.review_date < (today or dt.date.today()).isoformat()
-
 
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -79,8 +79,9 @@ class SlackGuide:
         self.settings = settings
         self.assistant = assistant
         self.usage = usage
-        self.uploads = TrainerUploads(DocumentUploads(settings, assistant.kb),
-                                      settings.slack_trainers, settings.slack_trainer_group)
+        documents = DocumentUploads(settings, assistant.kb, assistant.retriever.refresh)
+        self.uploads = TrainerUploads(documents, settings.slack_trainers,
+                                      settings.slack_trainer_group)
         self.contact = settings.default_contact
 
     # -- plumbing ---------------------------------------------------------------------------

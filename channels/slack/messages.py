@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-SLACK_MESSAGES_VERSION = "slack-messages-1"
-
 FAILED = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
           "again in a minute; if it keeps happening, ask {contact}.")
 EMPTY_QUESTION = ("Ask me a question about our policies and procedures, for example "
@@ -16,7 +14,6 @@ NOT_HELPFUL = "Not helpful"
 ASK_PERSON = "Ask a person"
 SHARE = "Share in channel"
 THANKS_HELPFUL = "Thanks, glad it helped."
-THANKS_REASON = "Thanks, that helps us improve the guidance."
 REASON_TITLE = "What was wrong?"
 REASON_LABEL = "Tell us what was missing or wrong (optional). No names or personal details."
 SHARED_BY = "Shared by <@{user}>"

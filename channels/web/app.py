@@ -41,7 +41,7 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                   slack_app: Any | None = None, slack_client: Any | None = None,
                   slack_status: str = "not configured") -> Starlette:
     site = Site(settings, assistant, usage, Accounts(usage.engine),
-                DocumentUploads(settings, assistant.kb), slack_client,
+                DocumentUploads(settings, assistant.kb, assistant.retriever.refresh), slack_client,
                 Jinja2Templates(directory=str(TEMPLATES)))
 
     async def health(_: Request) -> JSONResponse:

@@ -81,7 +81,7 @@ class DocumentPages:
             site.flash(request, text.NO_LONGER_INDEXED, "error")
             return RedirectResponse("/documents", 303)
         if action == "remove":
-            removed = await blocking(self.remove, entry.source)
+            removed = await blocking(site.uploads.remove, entry.source)
             await site.audit(request, "remove", entry.doc_id,
                              {"title": entry.title, "chunks": removed})
             site.flash(request, text.REMOVED.format(title=entry.title, passages=removed))
@@ -91,12 +91,6 @@ class DocumentPages:
                              {"ok": outcome.ok, "summary": outcome.summary})
             site.flash(request, outcome.describe(), "ok" if outcome.ok else "error")
         return RedirectResponse("/documents", 303)
-
-    def remove(self, source: str) -> int:
-        removed = self.site.assistant.kb.remove_source(source)
-        if self.site.uploads.is_upload(source):
-            Path(source).unlink(missing_ok=True)
-        return removed
 
 
 def save(upload: UploadFile, path: Path) -> None:

@@ -34,9 +34,7 @@ def assistant(tmp_path_factory, real_embeddings) -> Assistant:
 
 
 def chunk_texts(assistant: Assistant) -> dict[str, str]:
-    snap = assistant.retriever.snapshot()
-    return {cid: chunk_body(snap.table.texts[i], snap.table.metas[i])
-            for cid, i in snap.rows.items()}
+    return {cid: chunk_body(c.text, c.meta) for cid, c in assistant.retriever.chunks().items()}
 
 
 def test_answer_cites_verbatim_with_markers(assistant):

@@ -17,6 +17,7 @@ pytestmark = [
 ]
 
 
+@pytest.mark.integration  # parses 1,377 PDF pages
 def test_real_corpus_ingests_without_tracebacks(kb, settings):
     index = {row["file"]: row for row in csv.DictReader((DOCS / "docs_index.csv").open())}
     ingestor = Ingestor(settings, kb)
@@ -44,9 +45,9 @@ def test_real_corpus_ingests_without_tracebacks(kb, settings):
     with_heading = sum(1 for m in metas if m.get("heading_path"))
     assert with_heading / len(metas) > 0.8
 
-    again = ingestor.run([DOCS]).summary()
-    assert again["chunks_embedded"] == 0 and again["unchanged"] == 105
-    assert again["seconds"] < summary["seconds"] / 5
+    again = ingestor.run([DOCS])
+    assert again.summary()["chunks_embedded"] == 0 and again.summary()["unchanged"] == 105
+    assert {o.status for o in again.outcomes if not o.path.endswith(".doc")} == {"unchanged"}
 
 
 DEFRA = EVALDATA / "qa" / "defra-ai-toolkit"

@@ -19,14 +19,11 @@ DIMS = 256
 
 
 class HashEmbeddings(Embeddings):
+    """A ``knowledge.base.Embedder``."""
+
     def __init__(self, settings: Settings, model_id: str = "test:hash-embeddings") -> None:
         self.info = replace(model_info(settings), model_id=model_id)
-        self.dtype = "float32"
         self.embedded = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.info.model_id
 
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * DIMS

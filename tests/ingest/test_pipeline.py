@@ -168,11 +168,8 @@ def test_remove_source(tmp_path, kb, settings):
     assert Ingestor(settings, kb).run([tmp_path]).summary()["added"] == 1
 
 
-def test_retriever_follows_the_index(tmp_path, kb, settings, monkeypatch):
+def test_retriever_follows_the_index(tmp_path, kb, settings):
     """The keyword index is rebuilt when an ingest changes the record manager."""
-    import knowledge.retriever
-
-    monkeypatch.setattr(knowledge.retriever, "STAMP_EVERY_S", 0.0)
     (tmp_path / "a.md").write_text("# Email\n\nUse secure email for partners.\n")
     ingestor = Ingestor(settings, kb)
     ingestor.run([tmp_path])
@@ -180,10 +177,12 @@ def test_retriever_follows_the_index(tmp_path, kb, settings, monkeypatch):
     assert all(h.meta["doc_id"] != "b" for h in retriever.search("zebra crossings", k=5))
     (tmp_path / "b.md").write_text("# Zebra\n\nZebra crossings are painted white.\n")
     ingestor.run([tmp_path])
+    retriever.refresh()
     hits = retriever.search("zebra crossings", k=5, mode="keyword")
     assert hits[0].meta["doc_id"] == "b"
     (tmp_path / "b.md").unlink()
     ingestor.run([tmp_path], sync=True)
+    retriever.refresh()
     assert all(h.meta["doc_id"] != "b" for h in retriever.search("zebra crossings", k=5))
 
 
@@ -196,7 +195,7 @@ def test_exact_and_hnsw_dense_search_agree(tmp_path, kb, settings, monkeypatch):
     exact = [h.chunk_id for h in HybridRetriever(kb).search(query, k=5, mode="dense")]
     monkeypatch.setattr(knowledge.retriever, "EXACT_SEARCH_UP_TO", 0)
     hnsw_retriever = HybridRetriever(kb)
-    assert hnsw_retriever.snapshot().vectors is None
+    assert not hnsw_retriever.searches_in_memory
     hnsw = [h.chunk_id for h in hnsw_retriever.search(query, k=5, mode="dense")]
     assert exact == hnsw
 

@@ -366,7 +366,6 @@ def test_trainer_shares_a_pdf_which_is_downloaded_and_ingested(slack, tmp_path):
     [download] = slack.fake.of("download")
     assert download.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
 
-    time.sleep(2.1)  # the retriever looks for index changes every 2 s
     slack.mention("How often must lone workers phone the duty desk?")
     answer = slack.fake.wait_for("chat.postMessage", 3)[2].body
     assert "Lone Working Procedure" in texts(answer["blocks"])
