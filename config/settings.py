@@ -81,6 +81,10 @@ class Settings(BaseSettings):
         "sentences); turn off only for a server that rejects response_format.",
     )
     max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
+    max_request_kb: int = Field(
+        64, ge=4, description="Largest request body the web server reads (uploads excepted: "
+        "max_upload_mb); anything larger gets 413 before a handler sees it.",
+    )
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
     )

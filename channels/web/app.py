@@ -19,6 +19,7 @@ from channels.uploads import DocumentUploads
 from channels.web.chat import ChatPages
 from channels.web.dashboard import DashboardPages
 from channels.web.documents import DocumentPages
+from channels.web.limits import BodyLimit
 from channels.web.signin import SignInPages
 from channels.web.site import TEMPLATES, Site, blocking
 from channels.web.slack_endpoint import slack_endpoint
@@ -54,7 +55,10 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
     routes.append(Mount("/static", StaticFiles(directory=str(STATIC)), name="static"))
     if slack_app is not None:
         routes.append(Route("/slack/events", slack_endpoint(slack_app), methods=["POST"]))
-    middleware = [Middleware(SessionMiddleware, secret_key=session_secret(settings),
+    upload_cap = (settings.max_upload_mb + 1) * 1_000_000  # the file plus its form
+    middleware = [Middleware(BodyLimit, default=settings.max_request_kb * 1024,
+                             larger={"/documents/upload": upload_cap}),
+                  Middleware(SessionMiddleware, secret_key=session_secret(settings),
                              session_cookie="guide_session", max_age=SESSION_HOURS * 3600,
                              same_site="lax", https_only=settings.secure_cookies)]
     return Starlette(routes=routes, middleware=middleware)
