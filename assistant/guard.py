@@ -222,7 +222,8 @@ PHONE = re.compile(r"(?<![\w/+])(?:\+[ \t]?44|0044|\(?0)(?:[ \t.()-]{0,3}\d){8,1
 NHS = re.compile(r"(?<![\d])\d(?:[ \t./-]{0,2}\d){9}(?![ \t./-]{0,2}\d)")
 DATE_NUMERIC = re.compile(r"\b(\d{1,2})[ \t]{0,2}[/.-][ \t]{0,2}(\d{1,2})[ \t]{0,2}[/.-]"
                           r"[ \t]{0,2}(\d{4}|\d{2})\b")
-DATE_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+DATE_ISO = re.compile(r"\b(\d{4})[ \t]{0,2}([-/.])[ \t]{0,2}(\d{1,2})[ \t]{0,2}\2[ \t]{0,2}"
+                      r"(\d{1,2})\b")  # 1985-03-12, 1985/03/12
 DATE_WORDS = [  # "3rd of March 1990", "the third of march nineteen ninety", "March 3, 1990"
     re.compile(rf"\b(?:the[ \t]{{1,2}})?({DAY})(?:[ \t]{{1,2}}of)?[ \t]{{1,2}}({MONTHS})\.?,?"
                rf"[ \t]{{1,2}}({YEAR})(?![\w'])", re.I),
@@ -242,7 +243,7 @@ NAMED_PERSON = [
                rf"[ \t]{{1,2}}is)[ \t]{{1,2}}(?:a|an|the|on|in)?[ \t]{{0,2}}"
                rf"(?:{PERSON_ROLE}|probation|custody|prison)"),
     # "Mr Smith", "Mrs J Jones", "Miss Patel"
-    re.compile(rf"\b{TITLE_CAPITAL}[ \t]{{1,2}}(?:[A-Z]\.?[ \t]{{1,2}})?({NAME})"),
+    re.compile(rf"\b{TITLE_CAPITAL}[ \t]{{1,2}}(?:[A-Z]\.?[ \t]{{1,2}})?({NAME}|[A-Z]{{2,30}})\b"),
     # "John Smith's risk assessment", "John's medical records"
     re.compile(rf"\b({NAME}(?:[ \t]{{1,2}}{NAME})?)'s[ \t]{{1,2}}(?:\w{{1,30}}[ \t]{{1,2}})?"
                r"(?:risk|medical|health|record|file|case|address|assessment|sentence|licence|"
@@ -352,7 +353,7 @@ def date_findings(text: str) -> list[Finding]:
         day, month, year = (int(g) for g in m.groups())
         dates.append((m.start(), m.end(), day, month, year))
     for m in DATE_ISO.finditer(text):
-        year, month, day = (int(g) for g in m.groups())
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
         dates.append((m.start(), m.end(), day, month, year))
     for pattern, order in zip(DATE_WORDS, ((1, 2, 3), (2, 1, 3)), strict=True):
         for m in pattern.finditer(text):

@@ -147,6 +147,7 @@ def test_length_limit_comes_before_the_guard(assistant, monkeypatch):
     ("mr smith wants visits", "name"),
     ("MRS JONES called", "name"),
     ("dr. patel sent it", "name"),
+    ("Miss SMITH asked", "name"),
     # e-mail addresses written with "at" and "dot"
     ("email j.smith at example dot org", "email address"),
     ("jsmith [at] justice [dot] gov [dot] uk", "email address"),
@@ -196,6 +197,7 @@ def test_a_date_about_a_document_or_law_passes(question):
     "he was born on 3 March 1990, can I share it",
     "the prisoner was released on 3 March 2015, can he appeal",
     "DOB 12/03/1985",
+    "his dob is 1985/03/12",
     "her date of birth is the fourth of july 1979",
     "the victim, aged 40, 01/02/1986",
 ])
