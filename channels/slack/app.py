@@ -28,6 +28,7 @@ from channels.slack import messages as msg
 from channels.slack.escalation import destination, mention, route
 from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
+from channels.slack.skills import SlackSkills
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
 from config.settings import Settings
@@ -83,6 +84,7 @@ class SlackGuide:
         self.uploads = TrainerUploads(documents, settings.slack_trainers,
                                       settings.slack_trainer_group)
         self.contact = settings.default_contact
+        self.skills = SlackSkills(settings, assistant, usage)
 
     # -- plumbing ---------------------------------------------------------------------------
     def first_time(self, body: dict[str, Any]) -> bool:
@@ -218,7 +220,12 @@ class SlackGuide:
         set_suggested_prompts(prompts=[{"title": title, "message": text}
                                        for title, text in msg.SUGGESTED_PROMPTS])
 
-    def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+    def on_command(self, ack: Any, command: dict[str, Any], respond: Any,
+                   client: WebClient) -> None:
+        if self.skills.wants(command):  # "/guide skills ...": the private skills check
+            with self.failures_told(lambda text: respond(text=text, response_type="ephemeral")):
+                self.skills.on_command(ack, command, client)
+            return
         question = question_text(command.get("text", ""))
         if not question:
             ack(response_type="ephemeral", text=msg.EMPTY_QUESTION)
@@ -353,7 +360,10 @@ class SlackGuide:
 
     # -- wiring -----------------------------------------------------------------------------
     def register(self, app: App) -> None:
+        from channels.slack.walkthrough import register_walkthroughs  # it builds on this module
+
         pane = Assistant()
+        register_walkthroughs(app, pane, self)  # first: its listeners take walk requests
         pane.thread_started(self.on_thread_started)
         pane.user_message(self.on_assistant_message)
         app.use(pane)
@@ -366,6 +376,7 @@ class SlackGuide:
         app.action("ask_person")(self.on_ask_person)
         app.action("share_answer")(self.on_share)
         app.view("feedback_reason")(self.on_reason)
+        self.skills.register(app)
 
         @app.error
         def on_error(error: Exception) -> None:

@@ -46,3 +46,16 @@ HOME_PRIVACY = ("*Please don't paste personal details*: no names, prison or PNC 
 HOME_DOCUMENTS = "*What I can answer from* ({count} documents)"
 HOME_EXAMPLES = "*Try asking*"
 HOME_MANAGERS = "*Usage in the last {days} days* (managers only)"
+
+# -- walkthroughs -----------------------------------------------------------------------
+WALK_HEADER = ":footprints: *{name}*: {steps} steps, from _{title}_"
+WALK_STEP = "Step {n} of {steps}"
+WALK_PROGRESS = ":white_check_mark: {done} of {steps} steps done"
+WALK_DONE = "Done"
+WALK_STUCK_BUTTON = "Stuck"
+WALK_ESCALATED = ":busts_in_silhouette: You asked {contact} for help with this step."
+WALK_OTHERS = "Also in the guidance: {names}. Ask me to walk you through one of them."
+WALK_ESCALATION_NOTICE = (
+    "<@{user}> is stuck at step {n} of {steps} of the walkthrough *{name}* (_{title}_) and "
+    "asked for a person{where}.\n>{quote}\nPlease get in touch with them."
+)
