@@ -17,8 +17,8 @@ from assistant import messages as msg
 from assistant.answer import Answer, Citation
 from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import body_of, candidate_sentences, score_sentences, select
-from assistant.guard import check
-from assistant.llm import build_chat_model, draft
+from assistant.guard import GUARD_MARGIN, check
+from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.skills.tagging import FrameworkTagger
@@ -93,7 +93,7 @@ class Assistant:
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
         self.thresholds = thresholds or Thresholds()
-        self.model = build_chat_model(settings)
+        self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
@@ -149,18 +149,20 @@ class Assistant:
             timings[stage] = round((now - started) * 1000, 2)
             started = now
 
-        guarded = check(question)
+        limit = self.settings.max_question_chars
+        # the length limit first, with a margin so an identifier across it is still seen whole:
+        # nothing past it is searched or stored, and the guard's work stays bounded
+        guarded = check(question[:limit + GUARD_MARGIN])
         lap("guard")
         if guarded.blocked:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
                           identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
-        limit = self.settings.max_question_chars
         if len(question) > limit:  # a pasted document, not a question: nothing searched
             text = msg.TOO_LONG.format(length=len(question), limit=limit)
             return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
                           text=text, follow_up=text, timings_ms=timings)
-        earlier = [check(turn).redacted for turn in history]
+        earlier = [check(turn[:limit + GUARD_MARGIN]).redacted for turn in history]
         said = self.contextualise(question, earlier)
         for pattern, reason, where in REFUSALS:
             # on the conversation so far: "my manager signed it off" does not unlock it
@@ -241,7 +243,8 @@ class Assistant:
             except (ModelUnavailable, QuoteCheckFailed) as exc:
                 log.warning("falling back to the extractive answer: %s", exc)
                 answer = self.extractive(question, query, hits)
-                answer.notice = msg.FALLBACK_NOTICE
+                answer.notice = (msg.FALLBACK_NOTICE if isinstance(exc, ModelUnavailable)
+                                 else msg.UNCHECKED_NOTICE)
                 return answer
         return self.extractive(question, query, hits)
 
@@ -263,7 +266,7 @@ class Assistant:
         drafted = draft(self.model, question, history, labelled)
         if drafted.status == "cannot_answer":
             answer = self.cannot_answer(question, hits)
-            answer.mode = "llm"
+            answer.mode, answer.prompt_version = "llm", PROMPT_VERSION
             return answer
         cited = Citations()
         numbers = [cited.add(sources[i], quote) for i, quote in drafted.quotes]

@@ -31,6 +31,8 @@ NEED_MORE_DETAIL_WHICH = "The guidance says different things for {options}. Whic
 PAST_REVIEW = "This document was due for review on {date}: check it is still current."
 FALLBACK_NOTICE = "The language model was not available, so this answer is quoted directly " \
     "from the guidance."
+UNCHECKED_NOTICE = "The language model's answer did not match the guidance word for word, " \
+    "so this answer is quoted directly from the guidance."
 
 # -- walkthroughs -----------------------------------------------------------------------
 WALK_NOT_FOUND = (

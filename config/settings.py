@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
     llm_timeout_s: float = Field(30.0, gt=0)
+    llm_max_tokens: int = Field(800, ge=16, le=16384,
+                                description="Most tokens the model may write for one answer.")
+    llm_answer_max_chars: int | None = Field(
+        None, ge=50, description="Cap the answer's length in the reply's JSON schema "
+        "(maxLength), for servers that support it (llama.cpp, vLLM, Ollama; not OpenAI's or "
+        "Azure's strict mode): keeps a small local model from rambling into llm_max_tokens.",
+    )
+    llm_json_schema: bool = Field(
+        True, description="Send the reply's JSON schema (quotes limited to the sources' own "
+        "sentences); turn off only for a server that rejects response_format.",
+    )
     max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."

