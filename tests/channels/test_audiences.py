@@ -25,7 +25,7 @@ from config.settings import Settings
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from tests.conftest import SAMPLE
-from tests.slack_harness import CHANNEL, DM, MANAGER, STAFF, build_harness, new_ts, slack_settings
+from tests.slack_harness import CHANNEL, MANAGER, STAFF, build_harness, new_ts, slack_settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
 from usage.report import Period
@@ -34,6 +34,8 @@ from usage.schema import questions
 pytestmark = pytest.mark.integration
 MANAGERS_DOC = "managers-escalation-guide"
 PROBATION_DOC = "approved-premises-curfew"
+MANAGERS_TITLE = "Handling Escalated Information Requests"  # shown with its quotes
+PROBATION_TITLE = "Curfew Breaches at Approved Premises"
 MANAGERS_Q = "Can a line manager approve disclosing health information without consent?"
 PROBATION_Q = "What do I do when a resident breaches their curfew at an approved premises?"
 PROBATION_TEXT = """---
@@ -148,13 +150,20 @@ def test_web_signed_in_reads_as_role_and_account_audiences(web):
     assert MANAGERS_DOC not in cited(web_ask(client, MANAGERS_Q)["citations"])
 
     # the manager's dashboard: the probation document was cited, but not for them
+    client.post("/logout", data={"csrf": csrf(client)})
+    sign_in(client, "boss@example.org")
+    exported = client.get("/dashboard/export.json").json()
+    assert PROBATION_DOC not in {d["doc_id"] for d in exported["top_documents"]}
+    assert MANAGERS_DOC in {d["doc_id"] for d in exported["top_documents"]}
+    assert "duty officer" not in client.get("/dashboard/export.csv").text
     period = Period.parse("1d")
     for_manager = full_report(usage, assistant, period, {"managers"})
     shown = {d["doc_id"] for d in for_manager["top_documents"]}
     assert MANAGERS_DOC in shown and PROBATION_DOC not in shown
     csv_text = export_for(usage, assistant, period, {"managers"})
-    assert "recall or breach action" not in csv_text and "(withheld" in csv_text
-    assert "serious risk of harm" in csv_text  # their own audience's answers are there
+    assert "duty officer" not in csv_text and PROBATION_DOC not in csv_text
+    assert "(withheld" in csv_text
+    assert MANAGERS_DOC in csv_text  # their own audience's answers are there
     for_probation = full_report(usage, assistant, period, {"probation"})
     assert PROBATION_DOC in {d["doc_id"] for d in for_probation["top_documents"]}
     everything = full_report(usage, assistant, period)  # the operator's CLI report
@@ -184,17 +193,19 @@ def slack(tmp_path, restricted_kb) -> Iterator[Any]:
 
 
 def dm(slack, user: str, text: str) -> dict[str, Any]:
-    status, _ = slack.event({"type": "message", "channel_type": "im", "channel": DM,
+    """Ask in the user's own DM; the bot's reply there."""
+    before = len(slack.fake.of("chat.postMessage"))
+    status, _ = slack.event({"type": "message", "channel_type": "im", "channel": f"D{user}",
                              "user": user, "text": text, "ts": new_ts(), "team": TEAM})
     assert status == 200
-    return slack.fake.wait_for("chat.postMessage")[-1].body
+    return slack.fake.wait_for("chat.postMessage", before + 1)[before].body
 
 
 def test_channel_answer_is_for_all_staff_and_the_asker_is_offered_a_private_one(slack):
     slack.mention(MANAGERS_Q, user=MANAGER)
     post = slack.fake.wait_for("chat.postMessage")[0].body
     assert post["channel"] == CHANNEL
-    assert "serious risk of harm" not in quoted(post["blocks"])  # the managers-only passage
+    assert MANAGERS_TITLE not in quoted(post["blocks"])
     offer = slack.fake.wait_for("chat.postEphemeral")[0].body
     assert offer["user"] == MANAGER and "Handling Escalated Information Requests" in offer["text"]
     record_id = next(e["value"] for b in offer["blocks"] if b["type"] == "actions"
@@ -203,7 +214,7 @@ def test_channel_answer_is_for_all_staff_and_the_asker_is_offered_a_private_one(
     slack.action("answer_privately", record_id, user=MANAGER)
     private = slack.fake.wait_for("response_url")[0].body
     assert private["response_type"] == "ephemeral"
-    assert "serious risk of harm" in quoted(private["blocks"])
+    assert MANAGERS_TITLE in quoted(private["blocks"])
     with slack.usage.engine.connect() as conn:
         logged = conn.execute(select(questions.c.channel_type, questions.c.audience)
                               .order_by(questions.c.id)).all()
@@ -213,20 +224,20 @@ def test_channel_answer_is_for_all_staff_and_the_asker_is_offered_a_private_one(
 def test_channel_asker_outside_the_audience_is_offered_nothing(slack):
     slack.mention(MANAGERS_Q, user=STAFF)
     post = slack.fake.wait_for("chat.postMessage")[0].body
-    assert "serious risk of harm" not in quoted(post["blocks"])
+    assert MANAGERS_TITLE not in quoted(post["blocks"])
     slack.fake.settle()
     assert not slack.fake.of("chat.postEphemeral")
     # the private answer, asked for by someone outside the audience, stays all-staff
     record_id = slack.usage.engine.connect().execute(select(questions.c.public_id)).scalar()
     slack.action("answer_privately", record_id, user=STAFF)
-    assert "serious risk of harm" not in quoted(
+    assert MANAGERS_TITLE not in quoted(
         slack.fake.wait_for("response_url")[0].body["blocks"])
 
 
 def test_dm_uses_the_askers_audiences_from_their_slack_user_group(slack):
-    assert "serious risk of harm" in quoted(dm(slack, MANAGER, MANAGERS_Q)["blocks"])
-    assert "serious risk of harm" not in quoted(dm(slack, STAFF, MANAGERS_Q)["blocks"])
-    assert "recall or breach action" not in quoted(dm(slack, MANAGER, PROBATION_Q)["blocks"])
+    assert MANAGERS_TITLE in quoted(dm(slack, MANAGER, MANAGERS_Q)["blocks"])
+    assert MANAGERS_TITLE not in quoted(dm(slack, STAFF, MANAGERS_Q)["blocks"])
+    assert PROBATION_TITLE not in quoted(dm(slack, MANAGER, PROBATION_Q)["blocks"])
     assert len(slack.fake.of("usergroups.users.list")) == 1  # members kept for the TTL
 
 
@@ -234,7 +245,7 @@ def test_slash_command_answers_privately_from_the_askers_audiences_and_never_sha
     slack.command(PROBATION_Q, user=PROBATION_USER)
     reply = slack.fake.wait_for("response_url")[0].body
     assert reply["response_type"] == "ephemeral"
-    assert "recall or breach action" in quoted(reply["blocks"])
+    assert PROBATION_TITLE in quoted(reply["blocks"])
     values = {e["action_id"]: e["value"] for b in reply["blocks"] if b["type"] == "actions"
               for e in b["elements"]}
     assert "share_answer" not in values  # it quotes a probation-only document
@@ -246,7 +257,7 @@ def test_slash_command_answers_privately_from_the_askers_audiences_and_never_sha
 
     slack.command(PROBATION_Q, user=STAFF)
     staff = slack.fake.wait_for("response_url", 3)[2].body
-    assert "recall or breach action" not in quoted(staff["blocks"])
+    assert PROBATION_TITLE not in quoted(staff["blocks"])
 
 
 # -- the CLI --------------------------------------------------------------------------------
