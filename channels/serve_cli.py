@@ -22,6 +22,7 @@ def serve_command(
 
     from assistant.core import Assistant
     from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
+    from config.audiences import AudienceDirectory
     from config.errors import GuideError
     from usage.factory import open_usage_log
 
@@ -29,6 +30,7 @@ def serve_command(
                                                    ("slack_mode", slack_mode)) if v is not None}
     settings: Settings = ctx.obj.replace(**overrides)
     check_slack_settings(settings)
+    AudienceDirectory(settings.audiences_path).check()  # a broken file stops here, said why
     usage = open_usage_log(settings)
     assistant = Assistant(settings, usage=usage)
     assistant.ask("warm up")  # load the model and the index before the first question

@@ -171,22 +171,23 @@ class SlackGuide:
                 return
             asked = self.asked(body.get("team_id"), user, "channel", f"{channel}:{thread_ts}")
             # everyone in the channel reads the thread: only what all staff may see
-            answer = self.answer(question, asked, STAFF)
+            history = self.history(asked)
+            answer = self.assistant.ask(question, history=history, audiences=STAFF, asked=asked)
             if answer.status == "blocked":  # privately: the channel never sees it echoed
                 client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts,
                                           text=answer.text)
                 return
             self.post(client, channel, thread_ts, answer)
             if answer.record_id:
-                self.offer_private_answer(client, channel, thread_ts, user, question, asked,
+                self.offer_private_answer(client, channel, thread_ts, user, question, history,
                                           answer.record_id)
 
     def offer_private_answer(self, client: WebClient, channel: str, thread_ts: str,
-                             user: str | None, question: str, asked: Asked,
+                             user: str | None, question: str, history: list[str],
                              record_id: str) -> None:
         """Tell the asker, and only them, when guidance for their own audiences would help."""
         mine = self.audiences.of(client, user)
-        titles = restricted_in_reach(self.assistant, question, self.history(asked), mine)
+        titles = restricted_in_reach(self.assistant, question, history, mine)
         if not titles:
             return
         text = msg.PRIVATE_OFFER.format(titles=" and ".join(f"*{escape(t)}*" for t in titles))
@@ -195,7 +196,7 @@ class SlackGuide:
             blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}},
                     {"type": "actions", "block_id": "guide_private_offer",
                      "elements": [{"type": "button", "action_id": "answer_privately",
-                                   "value": record_id, "text": {
+                                   "value": f"{record_id} {channel}:{thread_ts}", "text": {
                                        "type": "plain_text", "text": msg.ANSWER_PRIVATELY}}]}])
 
     def on_direct_message(self, body: dict[str, Any], event: dict[str, Any],
@@ -393,15 +394,21 @@ class SlackGuide:
         ack()
         with self.failures_told(lambda text: respond(text=text, response_type="ephemeral",
                                                      replace_original=False)):
-            record = self.usage.get(self.action_value(body))
+            record_id, _, thread = self.action_value(body).partition(" ")
+            record = self.usage.get(record_id)
             if record is None or not record.question:
                 respond(text=msg.FAILED.format(contact=self.contact),
                         response_type="ephemeral", replace_original=False)
                 return
             user = (body.get("user") or {}).get("id")
             team = (body.get("team") or {}).get("id")
-            answer = self.answer(record.question, self.asked(team, user, "ephemeral", None),
-                                 self.audiences.of(client, user))
+            # the thread's turns before this question, so a follow-up reads as it was meant
+            earlier = self.usage.turns("slack", thread) if thread else []
+            if earlier and earlier[-1] == record.question:
+                earlier = earlier[:-1]
+            answer = self.assistant.ask(record.question, history=earlier,
+                                        audiences=self.audiences.of(client, user),
+                                        asked=self.asked(team, user, "ephemeral", None))
             for message in answer_messages(answer):
                 respond(text=message["text"], blocks=message["blocks"],
                         response_type="ephemeral", replace_original=False)

@@ -208,10 +208,10 @@ def test_channel_answer_is_for_all_staff_and_the_asker_is_offered_a_private_one(
     assert MANAGERS_TITLE not in quoted(post["blocks"])
     offer = slack.fake.wait_for("chat.postEphemeral")[0].body
     assert offer["user"] == MANAGER and "Handling Escalated Information Requests" in offer["text"]
-    record_id = next(e["value"] for b in offer["blocks"] if b["type"] == "actions"
-                     for e in b["elements"])
+    value = next(e["value"] for b in offer["blocks"] if b["type"] == "actions"
+                 for e in b["elements"])
 
-    slack.action("answer_privately", record_id, user=MANAGER)
+    slack.action("answer_privately", value, user=MANAGER)
     private = slack.fake.wait_for("response_url")[0].body
     assert private["response_type"] == "ephemeral"
     assert MANAGERS_TITLE in quoted(private["blocks"])
