@@ -38,6 +38,8 @@ def audience_name(name: str) -> str:
 
 def readers(names: Iterable[str] | None = None) -> frozenset[str]:
     """The audiences someone reads as: ``names`` (normalised) and always ``all-staff``."""
+    if isinstance(names, str):  # one name, not its letters
+        names = [names]
     return STAFF | {audience_name(n) for n in names or () if n.strip()}
 
 

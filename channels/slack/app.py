@@ -179,8 +179,11 @@ class SlackGuide:
                 return
             self.post(client, channel, thread_ts, answer)
             if answer.record_id:
-                self.offer_private_answer(client, channel, thread_ts, user, question, history,
-                                          answer.record_id)
+                try:  # an extra, after the answer: its failure must not read as the answer's
+                    self.offer_private_answer(client, channel, thread_ts, user, question,
+                                              history, answer.record_id)
+                except Exception:
+                    log.exception("could not offer a private answer after a channel answer")
 
     def offer_private_answer(self, client: WebClient, channel: str, thread_ts: str,
                              user: str | None, question: str, history: list[str],

@@ -51,5 +51,6 @@ def test_names_are_read_as_ingest_writes_them():
         "probation", "managers", "youth-justice"]
     assert split_names(None) == [] and readers(None) == STAFF
     assert readers(["Managers"]) == {"all-staff", "managers"}
+    assert readers("probation") == {"all-staff", "probation"}
     assert may_read(None, STAFF) and may_read(["all-staff", "managers"], STAFF)
     assert not may_read(["managers"], STAFF) and may_read(["managers"], {"managers"})
