@@ -14,6 +14,8 @@ import typer
 from typer.core import TyperGroup
 
 from assistant.cli import ask_command, chat_command
+from assistant.skills.cli import skills_app
+from assistant.walk_cli import walk_command
 from bench.cli import bench_app, eval_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
@@ -55,11 +57,13 @@ def build_cli() -> typer.Typer:
     app.add_typer(sources_app(), name="sources")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
+    app.command("walk")(walk_command)
     app.command("eval")(eval_command)
     app.command("serve")(serve_command)
     app.command("report")(report_command)
     app.add_typer(usage_app(), name="usage")
     app.add_typer(users_app(), name="users")
+    app.add_typer(skills_app(), name="skills")
     app.add_typer(bench_app(), name="bench")
     return app
 

@@ -22,6 +22,7 @@ from assistant.guard import check
 from assistant.llm import build_chat_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
+from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, weighted_coverage
 from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
@@ -100,6 +101,9 @@ class Assistant:
         self._sentences_lock = threading.Lock()
         self.escalation_topics = [p for p in map(phrase_pattern, settings.escalation_topics)
                                   if p is not None]
+        self.skill_areas = FrameworkTagger(
+            settings.data_dir, lambda texts: self.kb.cached_embeddings.embed_documents(texts),
+            lambda text: self.kb.embeddings.embed_query(text), settings.skills_tag_similarity)
 
     # -- the pipeline ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] = (),
@@ -115,11 +119,18 @@ class Assistant:
         return answer
 
     def log(self, asked: Asked, answer: Answer) -> str | None:
-        """Record an answer; a failing log never costs staff their answer."""
+        """Record an answer with its skill areas; a failing log never costs staff their
+        answer, and a failing tagger never costs the log its record."""
+        areas: list[str] = []
+        if answer.status != "blocked":
+            try:
+                areas = self.skill_areas.tag(answer.question)
+            except Exception:
+                log.exception("could not tag a question with its skill areas")
         try:
             return self.usage.record(  # type: ignore[union-attr]
                 asked, answer.model_dump(), identifier_kinds=answer.identifier_kinds,
-                model=self.settings.llm_model if answer.mode == "llm" else None,
+                model=self.settings.llm_model if answer.mode == "llm" else None, areas=areas,
                 cited_audiences=cited_audiences(self.retriever, answer.citations))
         except Exception:
             log.exception("could not record a %s answer in the usage log", answer.status)

@@ -28,6 +28,7 @@ def report_command(
     import json
 
     from assistant.core import Assistant
+    from assistant.skills.view import skills_markdown
     from channels.reporting import full_report
     from usage.factory import open_usage_log
     from usage.report import Period, export_csv, report_markdown
@@ -45,7 +46,7 @@ def report_command(
     else:
         report = full_report(usage, Assistant(settings, usage=usage), period)
         sys.stdout.write(json.dumps(report, indent=2) + "\n" if fmt == "json"
-                         else report_markdown(report))
+                         else report_markdown(report) + skills_markdown(report["skills"]))
     usage.audit("cli", "export", f"report {fmt}", period.as_dict())
 
 

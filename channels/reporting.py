@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import partial
 from typing import Any
 
 from assistant.core import Assistant
+from assistant.skills.framework import current_framework
+from assistant.skills.view import skills_view
 from config.audiences import ALL_STAFF, readers
+from knowledge.base import KnowledgeBase
 from usage.log import UsageLog
 from usage.report import MaySee, Period, build_report, export_csv
 
@@ -44,10 +47,12 @@ def full_report(usage: UsageLog, assistant: Assistant | None, period: Period,
         shown, may_see = readers(a for names in indexed.values() for a in names), None
     else:
         shown, may_see = readers(audiences), reader_may_see(audiences, indexed)
-    return build_report(usage.engine, period,
-                        embed=assistant.kb.cached_embeddings.embed_documents,
-                        nearest=partial(assistant.nearest_document, audiences=shown),
-                        may_see=may_see)
+    report = build_report(usage.engine, period,
+                          embed=assistant.kb.cached_embeddings.embed_documents,
+                          nearest=partial(assistant.nearest_document, audiences=shown),
+                          may_see=may_see)
+    report["skills"] = skills_report(usage, assistant, period, report["gaps"])
+    return report
 
 
 def export_for(usage: UsageLog, assistant: Assistant, period: Period,
@@ -55,3 +60,24 @@ def export_for(usage: UsageLog, assistant: Assistant, period: Period,
     """The CSV export for a reader of ``audiences``."""
     return export_csv(usage.engine, period,
                       reader_may_see(audiences, document_audiences(assistant)))
+
+
+def document_finder(kb: KnowledgeBase) -> Callable[[str], dict[str, Any] | None]:
+    """doc id -> the current document's id and title (None when it is not indexed)."""
+    current = {e.doc_id: {"doc_id": e.doc_id, "title": e.title} for e in kb.catalog.current()}
+    return current.get
+
+
+def skills_report(usage: UsageLog, assistant: Assistant, period: Period,
+                  gaps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The skills-gap view: questions by skill area, walkthrough Stuck rates, k-anonymous
+    self-ratings and the training needs they point to. The nearest document of a failed
+    question comes from the knowledge-gap topics already found (``gaps``), or is looked up."""
+    settings = assistant.settings
+    nearest: Callable[[str], dict[str, Any] | None] = assistant.nearest_document
+    if gaps is not None:
+        known = {q: g["nearest_document"] for g in gaps for q in (g["topic"], *g["examples"])}
+        nearest = known.get
+    return skills_view(current_framework(settings.data_dir), usage.engine, period.since,
+                       period.until, document_finder(assistant.kb), nearest,
+                       settings.skills_min_group)

@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         "question about a mishap ('I sent it to the wrong person') is searched with these "
         "words too, and answered from the passages that use them.",
     )
+    walkthrough_contact: str = Field(
+        "a digital champion",
+        description="Who staff stuck on a walkthrough step are pointed to ('Ask a person'). "
+        "In Slack the contact of the 'digital-champions' topic in GUIDE_ESCALATION_CONTACTS "
+        "is notified (else the contact the document or 'default' routes to).",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",
@@ -88,6 +94,20 @@ class Settings(BaseSettings):
         None, description="Who is in which audience (by role, Slack user group or id, Entra "
         "group or id): a YAML file, read again when it changes. Default: "
         "data_dir/audiences.yaml.",
+    )
+    # -- digital skills -------------------------------------------------------------------
+    skills_tag_similarity: float = Field(
+        0.35, ge=0, le=1, description="A logged question is tagged with a skill area when it is "
+        "at least this similar (cosine) to one of the area's statements or example questions.",
+    )
+    skills_min_group: int = Field(
+        5, ge=5, description="Self-ratings are shown to managers only as figures over at least "
+        "this many people (never fewer than 5).",
+    )
+    skills_teams: Ids = Field(
+        default_factory=list,
+        description="Teams staff may choose in the skills check, for the managers' team view "
+        "(teams under skills_min_group people are merged or hidden).",
     )
     # -- usage log ------------------------------------------------------------------------
     database_url: str | None = Field(
@@ -135,7 +155,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
     port: int = Field(8000, ge=0, le=65535)
 
-    @field_validator("escalation_topics", "slack_trainers", "slack_managers", mode="before")
+    @field_validator("escalation_topics", "slack_trainers", "slack_managers", "skills_teams",
+                     mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -31,7 +31,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "audience": ("audience", "audiences", "for"),
     "supersedes": ("supersedes", "replaces"),
     "classification": ("classification", "security_classification", "marking"),
+    "walkthroughs": ("walkthrough", "walkthroughs"),
 }
+ALL_SECTIONS = "*"
 REVIEW_IN = re.compile(r"(\d+)\s*(day|week|month|year)s?", re.I)
 
 
@@ -45,9 +47,8 @@ class PolicyMetadata(BaseModel):
     audience: list[str] = Field(default_factory=lambda: [ALL_STAFF])
     supersedes: list[str] = Field(default_factory=list)
     classification: str | None = None
-
-    def is_past_review(self, today: dt.date | None = None) -> bool:
-        return bool(self.review_date) and self.review_date < (today or dt.date.today()).isoformat()
+    # sections to offer as walkthroughs even without numbered steps: headings, or "*" (all)
+    walkthroughs: list[str] = Field(default_factory=list)
 
 
 def slugify(text: str) -> str:
@@ -138,6 +139,22 @@ def embedded_pairs(file_meta: dict[str, Any]) -> dict[str, str]:
     return pairs
 
 
+def walkthrough_sections(value: Any) -> list[str]:
+    """``walkthrough: true`` marks every section; a heading (or several, comma- or
+    semicolon-separated) marks those sections."""
+    if value is True or str(value).strip().lower() in ("true", "yes", "all"):
+        return [ALL_SECTIONS]
+    if value is False or str(value).strip().lower() in ("false", "no", "none"):
+        return []
+    return as_list(value)
+
+
+def marks_walkthrough(walkthroughs: list[str], headings: list[str]) -> bool:
+    """Whether a section with this heading path was marked as a walkthrough."""
+    wanted = {w.strip().casefold() for w in walkthroughs}
+    return ALL_SECTIONS in wanted or any(h.strip().casefold() in wanted for h in headings)
+
+
 def build_metadata(
     path: Path, file_meta: dict[str, Any], title: str | None, default_audience: str | None = None
 ) -> PolicyMetadata:
@@ -159,4 +176,5 @@ def build_metadata(
         audience=audience or [default_audience or ALL_STAFF],
         supersedes=[slugify(s) for s in as_list(pick(raw, "supersedes"))],
         classification=str(classification).strip() if classification else None,
+        walkthroughs=walkthrough_sections(pick(raw, "walkthroughs")),
     )

@@ -82,6 +82,40 @@ def cpu_supports_bf16() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
+_loading = threading.Lock()
+# one encode at a time, whichever instance asks (they share the model): the fast tokenizer
+# fails ("Already borrowed") when two threads use it at once, and torch already spreads one
+# batch over every core
+_encoding = threading.Lock()
+
+
+@cache
+def _loaded(path: Path, dtype: str, threads: int | None) -> SentenceTransformer:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    import torch
+    import transformers
+    from sentence_transformers import SentenceTransformer
+
+    transformers.logging.disable_progress_bar()
+    transformers.logging.set_verbosity_error()
+
+    if threads:
+        torch.set_num_threads(threads)
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    if dtype == "bfloat16":
+        model = model.to(torch.bfloat16)
+    return model
+
+
+def shared_model(path: Path, dtype: str, threads: int | None) -> SentenceTransformer:
+    """The model at ``path``, loaded once per process (about 4 s), whoever asks: a command
+    that builds several knowledge bases, or a test run, shares one copy."""
+    with _loading:
+        return _loaded(path, dtype, threads)
+
+
 class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over a local sentence-transformers model, normalised vectors."""
 
@@ -95,9 +129,6 @@ class MiniLMEmbeddings(Embeddings):
         self._counts = threading.local()
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
-        # one encode at a time: the fast tokenizer fails ("Already borrowed") when two threads
-        # use it at once, and torch already spreads one batch over every core
-        self._encode_lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -113,32 +144,14 @@ class MiniLMEmbeddings(Embeddings):
     def model(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
-                self._model = self._load()
+                self._model = shared_model(self.info.path, self.dtype, self.threads)
             return self._model
-
-    def _load(self) -> SentenceTransformer:
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-        import torch
-        import transformers
-        from sentence_transformers import SentenceTransformer
-
-        transformers.logging.disable_progress_bar()
-        transformers.logging.set_verbosity_error()
-
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        model = SentenceTransformer(str(self.info.path), device="cpu", local_files_only=True)
-        if self.dtype == "bfloat16":
-            model = model.to(torch.bfloat16)
-        return model
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         model = self.model
-        with self._encode_lock:
+        with _encoding:
             vectors = model.encode(
                 texts,
                 batch_size=self.batch_size,

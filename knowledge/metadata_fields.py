@@ -34,6 +34,7 @@ class ChunkMeta(TypedDict, total=False):
     review_date: str
     classification: str
     summary: bool  # a page's front-matter summary: found, never quoted
+    walkthrough: bool  # its section was marked "walkthrough:" by a trainer (assistant.procedures)
 
 
 def join_tags(values: list[str]) -> str:

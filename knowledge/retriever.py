@@ -79,7 +79,6 @@ class HybridRetriever:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
         self._checked = 0.0
-        self.last_refresh_ms = 0.0
 
     def _view(self) -> Snapshot:
         """The in-memory view of the index, rebuilt when the record manager has changed
@@ -94,9 +93,7 @@ class HybridRetriever:
         stamp = record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace)
         with self._lock:
             if self._snapshot is None or self._snapshot.stamp != stamp:
-                started = time.perf_counter()
                 self._snapshot = self._build(stamp)
-                self.last_refresh_ms = (time.perf_counter() - started) * 1000
             self._checked = time.monotonic()
             return self._snapshot
 

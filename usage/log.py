@@ -20,7 +20,18 @@ from config.audiences import as_tags
 from usage.database import connect
 from usage.pseudonym import Pseudonymiser
 from usage.report import Period, usage_figures
-from usage.schema import audit, citations, escalations, event_claims, feedback, questions
+from usage.schema import (
+    audit,
+    citations,
+    escalations,
+    event_claims,
+    feedback,
+    question_areas,
+    questions,
+    skill_people,
+    skill_ratings,
+    walkthrough_events,
+)
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
 CITATION_FIELDS = ("number", "doc_id", "title", "source", "page", "heading_path", "quote",
@@ -74,10 +85,11 @@ class UsageLog:
     # -- writing --------------------------------------------------------------------------
     def record(self, asked: Asked, answer: Mapping[str, Any], *,
                identifier_kinds: Sequence[str] = (), model: str | None = None,
-               cited_audiences: Mapping[str, Sequence[str]] | None = None) -> str:
-        """Log one answered (or refused) question; returns its public id. With each cited
-        document's audiences (by doc id) kept, reports show a restricted document's passages
-        only to its audience."""
+               cited_audiences: Mapping[str, Sequence[str]] | None = None,
+               areas: Sequence[str] = ()) -> str:
+        """Log one answered (or refused) question, with the skill areas it concerns;
+        returns its public id. With each cited document's audiences (by doc id) kept,
+        reports show a restricted document's passages only to its audience."""
         cited_audiences = cited_audiences or {}
         public_id = uuid.uuid4().hex
         blocked = answer.get("status") == "blocked"
@@ -118,6 +130,11 @@ class UsageLog:
                      "review_date": c.get("review_date"), "content_hash": c.get("content_hash"),
                      "audience": c.get("audience")}
                     for doc_id, c in cited.items()])
+            if areas and not blocked:
+                conn.execute(insert(question_areas), [
+                    {"question_id": qid, "created_at": row["created_at"], "area": area,
+                     "status": row["status"]}
+                    for area in dict.fromkeys(areas)])
         return public_id
 
     def _question_id(self, conn: Any, public_id: str) -> int | None:
@@ -189,15 +206,23 @@ class UsageLog:
                                               target=target, detail=dict(detail or {})))
 
     def purge(self, older_than_days: int) -> int:
-        """Delete questions (with their feedback and escalations) older than N days."""
+        """Delete questions (with their feedback and escalations), walkthrough events and
+        skills checks not updated in that time, older than N days."""
         cutoff = now() - dt.timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
             conn.execute(delete(feedback).where(feedback.c.question_id.in_(old)))
             conn.execute(delete(escalations).where(escalations.c.question_id.in_(old)))
             conn.execute(delete(citations).where(citations.c.question_id.in_(old)))
+            conn.execute(delete(question_areas).where(question_areas.c.question_id.in_(old)))
             removed = conn.execute(delete(questions).where(questions.c.created_at < cutoff))
+            # skills checks nobody has touched in the period (a visitor's session has ended)
+            stale = select(skill_people.c.person).where(skill_people.c.updated_at < cutoff)
+            conn.execute(delete(skill_ratings).where(skill_ratings.c.person.in_(stale)))
+            conn.execute(delete(skill_people).where(skill_people.c.updated_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
+            conn.execute(delete(walkthrough_events)
+                         .where(walkthrough_events.c.created_at < cutoff))
             return removed.rowcount
 
     # -- reading --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from channels.slack.audiences import SlackAudiences
 from channels.slack.escalation import destination, mention, route
 from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
+from channels.slack.skills import SlackSkills
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
 from config.audiences import STAFF, AudienceDirectory, from_tags, may_read
@@ -89,6 +90,7 @@ class SlackGuide:
         self.contact = settings.default_contact
         self.audiences = SlackAudiences(AudienceDirectory(settings.audiences_path),
                                         settings.slack_audience_ttl_s)
+        self.skills = SlackSkills(settings, assistant, usage)
 
     # -- plumbing ---------------------------------------------------------------------------
     def first_time(self, body: dict[str, Any]) -> bool:
@@ -276,6 +278,10 @@ class SlackGuide:
 
     def on_command(self, ack: Any, command: dict[str, Any], respond: Any,
                    client: WebClient) -> None:
+        if self.skills.wants(command):  # "/guide skills ...": the private skills check
+            with self.failures_told(lambda text: respond(text=text, response_type="ephemeral")):
+                self.skills.on_command(ack, command, client)
+            return
         question = question_text(command.get("text", ""))
         if not question:
             ack(response_type="ephemeral", text=msg.EMPTY_QUESTION)
@@ -445,7 +451,10 @@ class SlackGuide:
 
     # -- wiring -----------------------------------------------------------------------------
     def register(self, app: App) -> None:
+        from channels.slack.walkthrough import register_walkthroughs  # it builds on this module
+
         pane = Assistant()
+        register_walkthroughs(app, pane, self)  # first: its listeners take walk requests
         pane.thread_started(self.on_thread_started)
         pane.user_message(self.on_assistant_message)
         app.use(pane)
@@ -459,6 +468,7 @@ class SlackGuide:
         app.action("share_answer")(self.on_share)
         app.action("answer_privately")(self.on_answer_privately)
         app.view("feedback_reason")(self.on_reason)
+        self.skills.register(app)
 
         @app.error
         def on_error(error: Exception) -> None:

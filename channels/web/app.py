@@ -21,7 +21,9 @@ from channels.web.dashboard import DashboardPages
 from channels.web.documents import DocumentPages
 from channels.web.signin import SignInPages
 from channels.web.site import TEMPLATES, Site, blocking
+from channels.web.skills_pages import SkillsPages
 from channels.web.slack_endpoint import slack_endpoint
+from channels.web.walkthrough_api import WalkthroughAPI
 from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
@@ -49,7 +51,8 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
         return JSONResponse({"status": "ok", "documents": documents, "slack": slack_status})
 
     routes: list[BaseRoute] = [Route("/healthz", health)]
-    for pages in (ChatPages, SignInPages, DashboardPages, DocumentPages):
+    for pages in (ChatPages, SignInPages, DashboardPages, DocumentPages, SkillsPages,
+                  WalkthroughAPI):
         routes += pages(site).routes()
     routes.append(Mount("/static", StaticFiles(directory=str(STATIC)), name="static"))
     if slack_app is not None:

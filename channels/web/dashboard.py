@@ -14,6 +14,7 @@ from channels.web import charts
 from channels.web import messages as text
 from channels.web.security import refuse
 from channels.web.site import Site, blocking
+from channels.web.skills_pages import skills_charts
 from usage.report import Period, percent
 
 
@@ -64,8 +65,10 @@ class DashboardPages:
         site = self.site
         report = await blocking(full_report, site.usage, site.assistant, period,
                                 await site.reader(request))
+        skills = report.get("skills")
         return site.page(request, "dashboard.html", r=report, charts=drawn(report),
-                         since=since, until=until, pct=percent)
+                         since=since, until=until, pct=percent, skills=skills,
+                         skills_charts=skills_charts(skills) if skills else None)
 
     async def export(self, request: Request) -> Response:
         asked = self.managers_period(request)

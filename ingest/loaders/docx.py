@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -20,7 +21,65 @@ HEADING_STYLE = re.compile(r"^(?:heading|título|titre|überschrift)\s*(\d)", re
 LIST_STYLE = re.compile(r"list", re.I)
 
 
-def paragraph_block(par: Paragraph) -> Block | None:
+def list_number(par: Paragraph, formats: dict[tuple[str, str], str]) -> tuple[str, int] | None:
+    """(list id, level) when Word numbers this paragraph with 1, 2, 3 (its own numbering or
+    its style's); None for bullets, letters and plain paragraphs."""
+    style = par.style
+    for ppr in (par._p.pPr, style.element.pPr if style is not None else None):
+        num_pr = ppr.numPr if ppr is not None else None
+        if num_pr is None or num_pr.numId is None:
+            continue
+        num_id = str(num_pr.numId.val)
+        level = str(num_pr.ilvl.val) if num_pr.ilvl is not None else "0"
+        if formats.get((num_id, level), "").startswith("decimal"):
+            return num_id, int(level)
+        return None
+    return None
+
+
+def number_formats(document: DocxDocument) -> dict[tuple[str, str], str]:
+    """(numId, level) -> Word's number format ("decimal", "bullet", "lowerLetter", ...)."""
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError):  # a document without lists has no numbering part
+        return {}
+    abstract = {}
+    for node in numbering.findall(qn("w:abstractNum")):
+        levels = {}
+        for lvl in node.findall(qn("w:lvl")):
+            fmt = lvl.find(qn("w:numFmt"))
+            levels[lvl.get(qn("w:ilvl"))] = fmt.get(qn("w:val")) if fmt is not None else ""
+        abstract[node.get(qn("w:abstractNumId"))] = levels
+    formats = {}
+    for num in numbering.findall(qn("w:num")):
+        ref = num.find(qn("w:abstractNumId"))
+        levels = abstract.get(ref.get(qn("w:val")) if ref is not None else None, {})
+        for level, fmt in levels.items():
+            formats[(num.get(qn("w:numId")), level)] = fmt
+    return formats
+
+
+class ListNumbers:
+    """Numbers Word shows before numbered paragraphs (the text itself has none), so a
+    procedure's steps read "1. ...", "2. ..." as they do on the page."""
+
+    def __init__(self, document: DocxDocument) -> None:
+        self.formats = number_formats(document)
+        self.counts: dict[str, int] = {}
+
+    def restart(self) -> None:  # a new section starts its lists afresh
+        self.counts.clear()
+
+    def label(self, par: Paragraph) -> tuple[str, int] | None:
+        found = list_number(par, self.formats)
+        if found is None:
+            return None
+        list_id, level = found
+        self.counts[list_id] = self.counts.get(list_id, 0) + (1 if level == 0 else 0)
+        return f"{self.counts[list_id]}.", level
+
+
+def paragraph_block(par: Paragraph, numbers: ListNumbers | None = None) -> Block | None:
     text = par.text.strip()
     if not text:
         return None
@@ -32,7 +91,10 @@ def paragraph_block(par: Paragraph) -> Block | None:
         return Block(text, "heading", 1)
     if looks_like_heading(par, text):
         return Block(text, "heading", 2)
-    if LIST_STYLE.search(style):
+    numbered = numbers.label(par) if numbers is not None else None
+    if numbered is not None and numbered[1] == 0:
+        return Block(f"{numbered[0]} {text}", "list")
+    if numbered is not None or LIST_STYLE.search(style):  # deeper levels read as sub-items
         return Block(f"- {text}", "list")
     return Block(text)
 
@@ -68,9 +130,12 @@ def table_block(table: Table) -> Block | None:
 
 def iter_blocks(document: DocxDocument) -> list[Block]:
     blocks: list[Block] = []
+    numbers = ListNumbers(document)
     for item in document.iter_inner_content():
-        block = table_block(item) if isinstance(item, Table) else paragraph_block(item)
+        block = table_block(item) if isinstance(item, Table) else paragraph_block(item, numbers)
         if block is not None:
+            if block.kind == "heading":
+                numbers.restart()
             blocks.append(block)
     return blocks
 

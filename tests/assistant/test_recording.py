@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from usage.factory import open_usage_log
 from usage.log import Asked
 
 
+@pytest.mark.integration  # `guide ask` loads the real model
 def test_guide_ask_records_the_question_and_guide_report_shows_it(tmp_path):
     runner = CliRunner()
     result = runner.invoke(build_cli(), ["ask", "What is the canteen menu?", "--json"])

@@ -191,7 +191,7 @@ def test_the_audiences_migration_keeps_every_row_and_goes_back(tmp_path):
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0002")
+        command.upgrade(config, "0004_walkthroughs")
         qid = conn.execute(insert(questions).values(
             public_id="old1", created_at=NOW, surface="cli", status="answered",
             question="q", answer="a", citations=[], timings={}, audience="probation")
@@ -203,7 +203,7 @@ def test_the_audiences_migration_keeps_every_row_and_goes_back(tmp_path):
         assert conn.execute(select(questions.c.audience)).scalar_one() == "probation"
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0002")
+        command.downgrade(config, "0004_walkthroughs")
         assert conn.execute(select(feedback.c.question_id)).scalars().all() == [qid]
 
 

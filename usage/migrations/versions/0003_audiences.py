@@ -2,7 +2,7 @@
 room for every audience an answer was computed for.
 
 Revision ID: 0003_audiences
-Revises: 0002
+Revises: 0004_walkthroughs (chained after main's migrations when main was merged)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_audiences"
-down_revision = "0002"
+down_revision = "0004_walkthroughs"
 branch_labels = None
 depends_on = None
 
