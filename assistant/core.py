@@ -8,13 +8,14 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from assistant import messages as msg
 from assistant.answer import Answer, Citation
+from assistant.audiences import cited_audiences
 from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import body_of, candidate_sentences, score_sentences, select
 from assistant.guard import GUARD_MARGIN, check
@@ -23,6 +24,7 @@ from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, weighted_coverage
+from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -104,13 +106,16 @@ class Assistant:
             lambda text: self.kb.embeddings.embed_query(text), settings.skills_tag_similarity)
 
     # -- the pipeline ---------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,
-            asked: Asked | None = None) -> Answer:
-        """Answer ``question``; with ``asked`` (who and where), the answer is also logged
-        and ``record_id`` set, so feedback and escalations can refer to it."""
-        answer = self._answer(question, history, audience)
+    def ask(self, question: str, history: Sequence[str] = (),
+            audiences: Collection[str] = STAFF, asked: Asked | None = None) -> Answer:
+        """Answer ``question`` from what someone reading as ``audiences`` may see (all staff
+        only unless told more); with ``asked`` (who and where), the answer is also logged,
+        with the audiences it was computed for, and ``record_id`` set, so feedback and
+        escalations can refer to it."""
+        audiences = readers(audiences)
+        answer = self._answer(question, history, audiences)
         if asked is not None and self.usage is not None:
-            answer.record_id = self.log(asked, answer)
+            answer.record_id = self.log(replace(asked, audiences=audiences), answer)
         return answer
 
     def log(self, asked: Asked, answer: Answer) -> str | None:
@@ -125,21 +130,25 @@ class Assistant:
         try:
             return self.usage.record(  # type: ignore[union-attr]
                 asked, answer.model_dump(), identifier_kinds=answer.identifier_kinds,
-                model=self.settings.llm_model if answer.mode == "llm" else None, areas=areas)
+                model=self.settings.llm_model if answer.mode == "llm" else None, areas=areas,
+                cited_audiences=cited_audiences(self.retriever, answer.citations))
         except Exception:
             log.exception("could not record a %s answer in the usage log", answer.status)
             return None
 
-    def nearest_document(self, text: str) -> dict[str, str] | None:
-        """The document whose passage best matches ``text`` (for the knowledge-gap report)."""
-        hits = self.retriever.search(text, k=1)
+    def nearest_document(self, text: str, audiences: Collection[str] = STAFF
+                         ) -> dict[str, str] | None:
+        """The document whose passage best matches ``text`` among those ``audiences`` may
+        see (for the knowledge-gap report)."""
+        hits = self.retriever.search(text, k=1, audiences=readers(audiences))
         if not hits:
             return None
         meta = hits[0].meta
         return {"doc_id": meta.get("doc_id", ""), "title": meta.get("title", ""),
                 "section": meta.get("heading_path", "")}
 
-    def _answer(self, question: str, history: Sequence[str], audience: str | None) -> Answer:
+    def _answer(self, question: str, history: Sequence[str], audiences: frozenset[str]
+                ) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -178,7 +187,7 @@ class Assistant:
 
         query = self.with_incident_words(said)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
-                                       audience=audience)
+                                       audiences=audiences)
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
         answer = self.compose(question, query, hits, earlier)

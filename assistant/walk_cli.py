@@ -108,14 +108,18 @@ def walk_command(
         "--json", help="Print the whole walkthrough as one JSON object.")] = False,
     list_all: Annotated[bool, typer.Option(
         "--list", help="List every procedure Guide can walk through.")] = False,
-    audience: Annotated[str | None, typer.Option(help="Walk through as this audience.")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        help="Walk through as someone in this audience (for trainers testing): several by "
+        "commas or by repeating it. Default: all staff only.")] = None,
 ) -> None:
     """Follow a procedure from the guidance one step at a time (Done / Stuck).
     Exits 1 when there is no walkthrough for the request."""
     from assistant.cli import build_assistant, cli_user
     from assistant.walkthrough import Walkthroughs, walkthrough_json
+    from config.audiences import readers, split_names
     from config.errors import GuideError
 
+    audiences = readers(split_names(audience))
     console = Console(highlight=False)
     text = " ".join(request or []).strip()
     if not text and not list_all:
@@ -123,7 +127,7 @@ def walk_command(
                          "(or guide walk --list)")
     walks = Walkthroughs.of(build_assistant(ctx.obj))
     if list_all:
-        procedures = walks.all(audience)
+        procedures = walks.all(audiences)
         if as_json:
             sys.stdout.write(json.dumps([
                 {"procedure_id": p.id, "name": p.name, "title": p.title, "doc_id": p.doc_id,
@@ -134,7 +138,7 @@ def walk_command(
                 console.print(f"{p.id}  {p.name} ({len(p.steps)} steps) — {p.title}",
                               markup=False)
         return
-    walk = walks.find(text, audience=audience)
+    walk = walks.find(text, audiences=audiences)
     if as_json:
         sys.stdout.write(json.dumps(walkthrough_json(walk), indent=2) + "\n")
         raise typer.Exit(0 if walk.status == "found" else 1)

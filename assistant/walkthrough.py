@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from assistant.core import Assistant, Thresholds, citation
 from assistant.guard import check
 from assistant.procedures import Chunk, Procedure, Quote, document_procedures
 from assistant.terms import content_terms, weighted_coverage
+from config.audiences import STAFF
 from config.settings import Settings
 from knowledge.keyword import record_stamp
 from knowledge.retriever import HybridRetriever, Retrieved, visible
@@ -173,7 +175,7 @@ class Walkthroughs:
             self._stamp, self._chunks, self._procedures = stamp, by_doc, {}
             self._superseded = superseded
 
-    def procedures(self, doc_id: str, audience: str | None = None) -> list[Procedure]:
+    def procedures(self, doc_id: str, audiences: Collection[str] = STAFF) -> list[Procedure]:
         """The procedures of one document the asker may see (none if superseded)."""
         self._current()
         with self._lock:
@@ -181,24 +183,24 @@ class Walkthroughs:
                 self._procedures[doc_id] = document_procedures(self._chunks.get(doc_id, []))
             found, superseded = self._procedures[doc_id], self._superseded
         return [p for p in found
-                if visible(p.steps[0].quote.chunk.meta, superseded, audience)]
+                if visible(p.steps[0].quote.chunk.meta, superseded, audiences)]
 
-    def all(self, audience: str | None = None) -> list[Procedure]:
+    def all(self, audiences: Collection[str] = STAFF) -> list[Procedure]:
         """Every procedure in the index, by document."""
         self._current()
-        return [p for doc_id in sorted(self._chunks) for p in self.procedures(doc_id, audience)]
+        return [p for doc_id in sorted(self._chunks) for p in self.procedures(doc_id, audiences)]
 
-    def get(self, procedure_id: str, audience: str | None = None,
+    def get(self, procedure_id: str, audiences: Collection[str] = STAFF,
             question: str = "") -> Walkthrough | None:
         """The walkthrough of one procedure, as the index has it now; None if it is gone."""
         doc_id = procedure_id.split("#", 1)[0]
-        for procedure in self.procedures(doc_id, audience):
+        for procedure in self.procedures(doc_id, audiences):
             if procedure.id == procedure_id:
                 return walkthrough_of(procedure, question, self.contact)
         return None
 
     # -- finding one for a request ------------------------------------------------------
-    def find(self, request: str, audience: str | None = None) -> Walkthrough:
+    def find(self, request: str, audiences: Collection[str] = STAFF) -> Walkthrough:
         """A walkthrough for what staff asked, or for a document or procedure id."""
         guarded = check(request)
         if guarded.blocked:
@@ -209,14 +211,14 @@ class Walkthroughs:
             return Walkthrough(status="not_found", question=guarded.redacted[:200] + "…",
                                text=msg.TOO_LONG.format(
                                    length=len(request), limit=self.settings.max_question_chars))
-        named = self.named(request.strip(), audience)
+        named = self.named(request.strip(), audiences)
         if named:
             return self.found(named, guarded.redacted)
         topic = walk_topic(request)
         if not content_terms(topic):
             return Walkthrough(status="not_found", question=guarded.redacted,
                                text=msg.WALK_WHICH)
-        fitting = self.fitting(topic, audience)
+        fitting = self.fitting(topic, audiences)
         if not fitting:
             return Walkthrough(status="not_found", question=guarded.redacted,
                                text=msg.WALK_NOT_FOUND.format(contact=self.contact))
@@ -228,35 +230,35 @@ class Walkthroughs:
                        for p in procedures[1:1 + ALTERNATIVES]]
         return walk
 
-    def named(self, text: str, audience: str | None) -> list[Procedure]:
+    def named(self, text: str, audiences: Collection[str]) -> list[Procedure]:
         """Procedures named outright: a procedure id, a doc id, or a file's name."""
         if not text or " " in text:
             return []
         doc_id = text.split("#", 1)[0]
-        procedures = self.procedures(doc_id, audience)
+        procedures = self.procedures(doc_id, audiences)
         if not procedures:
             stem = Path(text).name.lower()
             for chunks in list(self._chunks.values()):
                 meta = chunks[0].meta
                 source = Path(str(meta.get("source", ""))).name.lower()
                 if stem and stem in (source, Path(source).stem):
-                    procedures = self.procedures(str(meta.get("doc_id", "")), audience)
+                    procedures = self.procedures(str(meta.get("doc_id", "")), audiences)
                     break
         if "#" in text:
             procedures = [p for p in procedures if p.id == text]
         return procedures
 
-    def fitting(self, topic: str, audience: str | None) -> list[Procedure]:
+    def fitting(self, topic: str, audiences: Collection[str]) -> list[Procedure]:
         """Procedures in the sections of the best passages for ``topic``, best first, each
         judged on its own evidence like an answer's (so an unrelated procedure sitting next
         to the passage found is never offered)."""
-        hits = self.retriever.search(topic, k=2 * self.settings.retrieval_k, audience=audience)
+        hits = self.retriever.search(topic, k=2 * self.settings.retrieval_k, audiences=audiences)
         terms = content_terms(topic)
         idf = self.retriever.term_weights()
         th = self.thresholds
         chosen: list[Procedure] = []
         for hit in hits[:CANDIDATES]:
-            for procedure in self.procedures(str(hit.meta.get("doc_id", "")), audience):
+            for procedure in self.procedures(str(hit.meta.get("doc_id", "")), audiences):
                 if procedure.id in {p.id for p in chosen} or \
                         hit.chunk_id not in procedure.chunk_ids:
                     continue

@@ -32,6 +32,7 @@ def serve_command(
     from assistant.core import Assistant
     from channels.server import bind, build_channels, check_slack_settings, keep_retention, run
     from channels.teams.endpoint import check_teams_settings
+    from config.audiences import AudienceDirectory
     from config.errors import GuideError
     from usage.factory import open_usage_log
 
@@ -40,6 +41,7 @@ def serve_command(
     settings: Settings = ctx.obj.replace(**overrides)
     check_slack_settings(settings)
     check_teams_settings(settings)
+    AudienceDirectory(settings.audiences_path).check()  # a broken file stops here, said why
     usage = open_usage_log(settings)
     assistant = Assistant(settings, usage=usage)
     assistant.ask("warm up")  # load the model and the index before the first question

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",
     )
+    audiences_file: Path | None = Field(
+        None, description="Who is in which audience (by role, Slack user group or id, Entra "
+        "group or id): a YAML file, read again when it changes. Default: "
+        "data_dir/audiences.yaml.",
+    )
     # -- digital skills -------------------------------------------------------------------
     skills_tag_similarity: float = Field(
         0.35, ge=0, le=1, description="A logged question is tagged with a skill area when it is "
@@ -142,6 +147,10 @@ class Settings(BaseSettings):
         None, description="A Slack user group (S...) whose members may add documents.")
     slack_managers: Ids = Field(
         default_factory=list, description="Slack user ids shown usage figures in App Home.")
+    slack_audience_ttl_s: float = Field(
+        300.0, ge=0, description="How long Slack user-group members are kept before they "
+        "are looked up again (usergroups.users.list) to decide someone's audiences.",
+    )
     escalation_contacts: Contacts = Field(
         default_factory=dict,
         description="Who 'Ask a person' notifies, by topic: a topic is a doc id or a word of "
@@ -244,6 +253,10 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return "postgresql+psycopg://" + url[len(plain):]
         return url
+
+    @property
+    def audiences_path(self) -> Path:
+        return self.audiences_file or self.data_dir / "audiences.yaml"
 
     @property
     def uploads_dir(self) -> Path:

@@ -2,7 +2,7 @@
 
 Policy filters are applied here, after an over-fetch, because a Chroma ``where`` filter costs
 ~30x a plain query at scale: superseded documents are never returned, and a document with a
-restricted audience only to that audience.
+restricted audience only to that audience (all staff only, when no audience is given).
 """
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from config.audiences import STAFF
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import ChunkTable, KeywordIndex, record_stamp
-from knowledge.metadata_fields import ALL_STAFF, ChunkMeta, audiences
+from knowledge.metadata_fields import ChunkMeta, may_read
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (SciFact, DEFRA dev)
@@ -62,11 +63,10 @@ class Snapshot:
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
 
 
-def visible(meta: ChunkMeta, superseded: set[str], audience: str | None) -> bool:
-    if meta.get("doc_id") in superseded:
-        return False
-    allowed = audiences(meta)
-    return ALL_STAFF in allowed or audience is None or audience in allowed
+def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = STAFF) -> bool:
+    """Current, and for all staff or one of ``readers``' audiences. Deny by default: nobody
+    reads as "everyone", and no audience given means all staff only."""
+    return meta.get("doc_id") not in superseded and may_read(meta, readers)
 
 
 class HybridRetriever:
@@ -150,8 +150,10 @@ class HybridRetriever:
                 if cid in snap.rows]
 
     def search(
-        self, query: str, k: int = 8, audience: str | None = None, mode: Mode = "hybrid"
+        self, query: str, k: int = 8, audiences: Collection[str] = STAFF,
+        mode: Mode = "hybrid",
     ) -> list[Retrieved]:
+        """The best ``k`` passages someone reading as ``audiences`` may see."""
         snap = self._view()
         dense = self.dense(snap, query, self.fetch) if mode != "keyword" else []
         keyword = snap.keyword.search(query, self.fetch) if mode != "dense" else []
@@ -160,7 +162,7 @@ class HybridRetriever:
 
         def add(row: int, rank: int, kind: str, similarity: float) -> None:
             meta = snap.table.metas[row]
-            if not visible(meta, snap.superseded, audience):
+            if not visible(meta, snap.superseded, audiences):
                 return
             hit = found.setdefault(row, Retrieved(snap.table.ids[row], snap.table.texts[row],
                                                   meta, 0.0))

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,10 +21,12 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from config.audiences import as_tags, from_tags
 from config.errors import AccountError
 from usage.schema import login_links, sign_in_failures, web_sessions, web_users
 
 ROLES = ("manager", "trainer")
+PUBLIC = (web_users.c.email, web_users.c.role, web_users.c.slack_user, web_users.c.audiences)
 LINK_LIFETIME = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -36,6 +40,12 @@ class User:
     email: str
     role: str
     slack_user: str | None = None
+    audiences: tuple[str, ...] = ()  # given to this account, beyond all-staff and its role
+
+
+def user_of(row: Any) -> User:
+    return User(row["email"], row["role"], row["slack_user"],
+                tuple(from_tags(row["audiences"])))
 
 
 def normalise(email: str) -> str:
@@ -58,18 +68,19 @@ class Accounts:
         self.engine = engine
 
     def add(self, email: str, role: str, password: str | None = None,
-            slack_user: str | None = None) -> User:
+            slack_user: str | None = None, audiences: Iterable[str] = ()) -> User:
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
         if password is not None and len(password) < 12:
             raise AccountError("use a password of at least 12 characters")
         if password is None and not slack_user:
             raise AccountError("give a password, or a Slack user id for sign-in links")
-        user = User(normalise(email), role, slack_user)
+        user = User(normalise(email), role, slack_user, tuple(sorted(set(audiences))))
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(web_users).values(
                     email=user.email, role=role, slack_user=slack_user,
+                    audiences=as_tags(user.audiences),
                     password_hash=_hasher.hash(password) if password else None,
                     created_at=dt.datetime.now(dt.UTC)))
         except IntegrityError as exc:
@@ -91,12 +102,16 @@ class Accounts:
         with self.engine.begin() as conn:
             return conn.execute(update(web_users).where(web_users.c.email == normalise(email))
                                 .values(role=role)).rowcount > 0
+    def set_audiences(self, email: str, audiences: Iterable[str]) -> bool:
+        """Replace what an account reads beyond all-staff and its role; False: no account."""
+        with self.engine.begin() as conn:
+            return conn.execute(update(web_users).where(web_users.c.email == normalise(email))
+                                .values(audiences=as_tags(audiences))).rowcount > 0
 
     def all(self) -> list[User]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(web_users.c.email, web_users.c.role,
-                                       web_users.c.slack_user).order_by(web_users.c.email))
-            return [User(*row) for row in rows]
+            rows = conn.execute(select(*PUBLIC).order_by(web_users.c.email)).mappings()
+            return [user_of(row) for row in rows]
 
     def get(self, email: str) -> User | None:
         try:
@@ -104,9 +119,9 @@ class Accounts:
         except AccountError:
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(select(web_users.c.email, web_users.c.role, web_users.c.slack_user)
-                               .where(web_users.c.email == key)).one_or_none()
-        return User(*row) if row else None
+            row = conn.execute(select(*PUBLIC).where(web_users.c.email == key)
+                               ).mappings().one_or_none()
+        return user_of(row) if row else None
 
     def authenticate(self, email: str, password: str) -> User | None:
         """The user, if the password is theirs; None otherwise (same time either way)."""
@@ -128,7 +143,7 @@ class Accounts:
             with self.engine.begin() as conn:
                 conn.execute(update(web_users).where(web_users.c.email == key)
                              .values(password_hash=_hasher.hash(password)))
-        return User(row["email"], row["role"], row["slack_user"])
+        return user_of(row)
 
     def issue_link(self, email: str) -> str:
         """A one-time sign-in token for a user (send it to them; it is not kept)."""

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from config.audiences import as_tags
 from usage.database import connect
 from usage.pseudonym import Pseudonymiser
 from usage.report import Period, usage_figures
@@ -49,7 +50,7 @@ class Asked:
     user: str | None = None  # e.g. "T123:U456" for Slack
     channel_type: str | None = None
     conversation: str | None = None  # a thread key; follow-ups in it share context
-    audience: str | None = None
+    audiences: frozenset[str] = frozenset()  # what the answer was computed for (set by ask)
 
 
 @dataclass
@@ -84,9 +85,12 @@ class UsageLog:
     # -- writing --------------------------------------------------------------------------
     def record(self, asked: Asked, answer: Mapping[str, Any], *,
                identifier_kinds: Sequence[str] = (), model: str | None = None,
+               cited_audiences: Mapping[str, Sequence[str]] | None = None,
                areas: Sequence[str] = ()) -> str:
         """Log one answered (or refused) question, with the skill areas it concerns;
-        returns its public id."""
+        returns its public id. With each cited document's audiences (by doc id) kept,
+        reports show a restricted document's passages only to its audience."""
+        cited_audiences = cited_audiences or {}
         public_id = uuid.uuid4().hex
         blocked = answer.get("status") == "blocked"
         timings = dict(answer.get("timings_ms") or {})
@@ -103,12 +107,13 @@ class UsageLog:
             "identifier_kinds": list(identifier_kinds) or None,
             "status": answer["status"],
             "answer": answer.get("text"),
-            "citations": [{k: c.get(k) for k in CITATION_FIELDS}
+            "citations": [{**{k: c.get(k) for k in CITATION_FIELDS},
+                           "audience": as_tags(cited_audiences.get(c.get("doc_id") or ""))}
                           for c in answer.get("citations") or []],
             "mode": answer.get("mode"),
             "prompt_version": answer.get("prompt_version"),
             "model": model,
-            "audience": asked.audience,
+            "audience": as_tags(asked.audiences),
             "timings": timings,
             "latency_ms": round(sum(timings.values()), 2) if timings else None,
         }
@@ -122,7 +127,8 @@ class UsageLog:
                 conn.execute(insert(citations), [
                     {"question_id": qid, "created_at": row["created_at"], "doc_id": doc_id,
                      "title": c.get("title"), "version": c.get("version"),
-                     "review_date": c.get("review_date"), "content_hash": c.get("content_hash")}
+                     "review_date": c.get("review_date"), "content_hash": c.get("content_hash"),
+                     "audience": c.get("audience")}
                     for doc_id, c in cited.items()])
             if areas and not blocked:
                 conn.execute(insert(question_areas), [

@@ -38,7 +38,7 @@ questions = Table(
     Column("mode", String(16)),  # extractive | llm
     Column("prompt_version", String(64)),
     Column("model", String(128)),
-    Column("audience", String(64)),
+    Column("audience", Text),  # the audiences the answer was computed for: |a|b|
     Column("timings", JSON, nullable=False),
     Column("latency_ms", Float),
     # covers every figure of the report, so counting never reads the long text columns
@@ -102,6 +102,7 @@ citations = Table(
     Column("version", String(64)),
     Column("review_date", String(10)),  # ISO date, as the document's metadata gives it
     Column("content_hash", String(64)),
+    Column("audience", Text),  # the document's audiences when cited: |a|b| (NULL: older)
     Index("ix_usage_citations_question_doc", "question_id", "doc_id"),  # migration 0003
 )
 
@@ -113,6 +114,7 @@ web_users = Table(
     Column("role", String(16), nullable=False),  # manager | trainer
     Column("password_hash", Text),  # argon2; NULL: sign-in by Slack link only
     Column("slack_user", String(32)),  # where a one-time link is sent
+    Column("audiences", Text),  # |a|b|: what this person reads beyond all-staff and their role
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

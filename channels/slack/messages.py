@@ -46,6 +46,12 @@ HOME_PRIVACY = ("*Please don't paste personal details*: no names, prison or PNC 
 HOME_DOCUMENTS = "*What I can answer from* ({count} documents)"
 HOME_EXAMPLES = "*Try asking*"
 HOME_MANAGERS = "*Usage in the last {days} days* (managers only)"
+PRIVATE_OFFER = ("This thread can be read by everyone in the channel, so I answered from the "
+                 "guidance for all staff. {titles} is for a group you are in and may say more: "
+                 "I can answer you privately from it.")
+ANSWER_PRIVATELY = "Answer me privately"
+NOT_SHAREABLE = ("This answer quotes guidance that not everyone in the channel may read, so "
+                 "it can't be shared there.")
 
 # -- walkthroughs -----------------------------------------------------------------------
 WALK_HEADER = ":footprints: *{name}*: {steps} steps, from _{title}_"

@@ -32,6 +32,7 @@ from microsoft_teams.apps.activity_send import send_or_update_activity
 from microsoft_teams.common import Client, ClientOptions
 
 from assistant.answer import Answer
+from assistant.audiences import restricted_in_reach
 from assistant.core import Assistant
 from assistant.guard import check
 from channels.contacts import for_surface, route
@@ -41,6 +42,7 @@ from channels.teams.auth import AppTokens
 from channels.teams.render import answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
 from channels.uploads import DocumentUploads, Outcome, safe_name
+from config.audiences import STAFF, AudienceDirectory
 from config.errors import IngestError
 from config.settings import Settings
 from knowledge.metadata_fields import ALL_STAFF
@@ -65,6 +67,7 @@ class TeamsGuide:
         self.app = app
         self.tokens = tokens
         self.uploads = DocumentUploads(settings, assistant.kb, assistant.retriever.refresh)
+        self.directory = AudienceDirectory(settings.audiences_path)
         self.contact = settings.default_contact
         self._tasks: set[asyncio.Task[None]] = set()
         self.workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="guide-teams")
@@ -151,13 +154,30 @@ class TeamsGuide:
         else:
             await self.answer_in_thread(activity, ref, question, scope)
 
-    def ask(self, question: str, activity: dict[str, Any], scope: str) -> Answer:
+    def audiences_of(self, activity: dict[str, Any]) -> frozenset[str]:
+        """What the asker may read: the audiences listing their Entra object id."""
+        return self.directory.for_person(SURFACE, (activity.get("from") or {}).get("aadObjectId"))
+
+    def history_of(self, activity: dict[str, Any], scope: str) -> list[str]:
         conversation = (activity.get("conversation") or {}).get("id", "")
+        within = None if scope == "channel" else CHAT_CONTEXT  # a channel thread is one topic
+        return self.usage.turns(SURFACE, conversation, within=within)
+
+    def ask(self, question: str, activity: dict[str, Any], scope: str) -> Answer:
+        """In a 1:1 chat, from what the asker may read; where others read along, from what
+        every member may read (all staff)."""
+        conversation = (activity.get("conversation") or {}).get("id", "")
+        audiences = self.audiences_of(activity) if scope == "personal" else STAFF
         asked = Asked(SURFACE, user=self.user_of(activity), channel_type=scope,
                       conversation=conversation)
-        within = None if scope == "channel" else CHAT_CONTEXT  # a channel thread is one topic
-        history = self.usage.turns(SURFACE, conversation, within=within)
-        return self.assistant.ask(question, history=history, asked=asked)
+        return self.assistant.ask(question, history=self.history_of(activity, scope),
+                                  audiences=audiences, asked=asked)
+
+    def restricted_for_asker(self, question: str, activity: dict[str, Any], scope: str
+                             ) -> list[str]:
+        """Restricted documents the asker may read that would help with this question."""
+        return restricted_in_reach(self.assistant, question, self.history_of(activity, scope),
+                                   self.audiences_of(activity))
 
     async def answer_in_chat(self, activity: dict[str, Any], ref: ConversationReference,
                              question: str) -> None:
@@ -183,10 +203,14 @@ class TeamsGuide:
             await self.tell_privately(activity, ref, answer.text)
             return
         restricted = self.restricted_titles(answer)
-        if restricted:
+        if restricted:  # never, as answers here draw on all-staff documents: kept as a guard
             await self.send(ref, msg.RESTRICTED.format(titles=", ".join(restricted)))
             return
         await self.send(ref, answer_activity(answer))
+        more = await self.blocking(self.restricted_for_asker, question, activity, scope)
+        if more:  # said to the asker alone: even the titles are not for everyone here
+            await self.tell_privately(activity, ref, msg.MORE_IN_CHAT.format(
+                titles=", ".join(escape(t) for t in more)), note=None)
 
     def restricted_titles(self, answer: Answer) -> list[str]:
         """Titles of cited documents whose audience is not all staff (not for a channel)."""
@@ -201,8 +225,8 @@ class TeamsGuide:
         return list(titles)
 
     async def tell_privately(self, activity: dict[str, Any], ref: ConversationReference,
-                             text: str) -> None:
-        """Send ``text`` to the asker's 1:1 chat with Guide; a short note in the thread."""
+                             text: str, note: str | None = msg.BLOCKED_PRIVATELY) -> None:
+        """Send ``text`` to the asker's 1:1 chat with Guide; ``note`` in the thread."""
         sender = activity.get("from") or {}
         tenant = tenant_of(activity)
         try:
@@ -213,11 +237,12 @@ class TeamsGuide:
                                          bot=ref.bot, conversation=ConversationAccount(
                                              id=created.id, conversation_type="personal"))
             await self.send(chat, text)
-            await self.send(ref, msg.BLOCKED_PRIVATELY)
-        except Exception:  # Guide is not installed for them personally: say it here, unechoed
-            log.warning("could not open a 1:1 chat for a blocked question; replying in thread",
-                        exc_info=True)
-            await self.send(ref, text)
+            if note:
+                await self.send(ref, note)
+        except Exception:  # Guide is not installed for them personally
+            log.warning("could not open a 1:1 chat with the asker", exc_info=True)
+            if note:  # a blocked question's reason: said here, unechoed
+                await self.send(ref, text)
 
     # -- the answer card's buttons ----------------------------------------------------------
     async def on_card_action(self, activity: dict[str, Any], ref: ConversationReference,

@@ -20,6 +20,8 @@ THANKS_UNHELPFUL = "Thanks for telling us; that helps us improve the guidance."
 SOURCES_TITLE = "Source"
 RESTRICTED = ("I found an answer, but it draws on guidance that is not for everyone here "
               "({titles}). Please ask me in a 1:1 chat instead.")
+MORE_IN_CHAT = ("About your question in the channel: there is more for you in guidance not "
+                "everyone there may read ({titles}). Ask me here and I'll answer from it.")
 BLOCKED_PRIVATELY = ("I can't answer that here. I've sent you the reason in our 1:1 chat.")
 ESCALATION_NOTICE = ("{user} asked Guide a question it could not settle for them.\n\n"
                      "> {question}\n\nGuide's reply was: *{status}*. Please get in touch "

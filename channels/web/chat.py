@@ -55,7 +55,8 @@ class ChatPages:
         usage, assistant = self.site.usage, self.site.assistant
         try:
             history = await blocking(usage.turns, "web", conversation, within=CHAT_CONTEXT)
-            answer = await blocking(assistant.ask, question, history, None, asked)
+            audiences = await self.site.reader(request)
+            answer = await blocking(assistant.ask, question, history, audiences, asked)
         except Exception:
             log.exception("the web chat could not answer")
             return JSONResponse({"error": text.FAILED}, status_code=500)

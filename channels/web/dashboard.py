@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from channels.reporting import full_report
+from channels.reporting import export_for, full_report
 from channels.web import charts
 from channels.web import messages as text
 from channels.web.security import refuse
 from channels.web.site import Site, blocking
 from channels.web.skills_pages import skills_charts
-from usage.report import Period, export_csv, percent
+from usage.report import Period, percent
 
 
 def drawn(report: dict[str, Any]) -> dict[str, str]:
@@ -64,7 +64,8 @@ class DashboardPages:
             return asked
         period, since, until = asked
         site = self.site
-        report = await blocking(full_report, site.usage, site.assistant, period)
+        report = await blocking(full_report, site.usage, site.assistant, period,
+                                await site.reader(request))
         skills = report.get("skills")
         return site.page(request, "dashboard.html", r=report, charts=drawn(report),
                          since=since, until=until, pct=percent, skills=skills,
@@ -83,7 +84,9 @@ class DashboardPages:
         name = f"guide-usage-{since}-to-{until}.{kind}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if kind == "csv":
-            body = await blocking(export_csv, site.usage.engine, period)
+            body = await blocking(export_for, site.usage, site.assistant, period,
+                                  await site.reader(request))
             return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-        report = await blocking(full_report, site.usage, site.assistant, period)
+        report = await blocking(full_report, site.usage, site.assistant, period,
+                                await site.reader(request))
         return JSONResponse(report, headers=headers)

@@ -71,10 +71,12 @@ def test_past_review_date_warns(assistant):
 
 def test_restricted_audience(assistant):
     question = "Can a line manager approve disclosing health information without consent?"
-    as_probation = assistant.ask(question, audience="probation")
+    as_probation = assistant.ask(question, audiences={"probation"})
     assert all(c.doc_id != "managers-escalation-guide" for c in as_probation.citations)
-    as_manager = assistant.ask(question, audience="managers")
+    as_manager = assistant.ask(question, audiences={"managers"})
     assert any(c.doc_id == "managers-escalation-guide" for c in as_manager.citations)
+    nobody_said = assistant.ask(question)  # deny by default: all staff only
+    assert all(c.doc_id != "managers-escalation-guide" for c in nobody_said.citations)
 
 
 @pytest.mark.parametrize(("question", "status"), [

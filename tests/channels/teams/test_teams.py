@@ -153,8 +153,9 @@ def test_feedback_with_a_reason_is_recorded_as_guarded(teams):
     assert replies[2]["text"] == msg.THANKS_UNHELPFUL
     with teams.usage.engine.connect() as conn:
         rows = conn.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
-    assert [r["helpful"] for r in rows] == [True, False]
-    assert "A1234BC" not in rows[1]["reason"] and "missed the step" in rows[1]["reason"]
+    # one vote per person per answer: the second replaces the first
+    assert [r["helpful"] for r in rows] == [False]
+    assert "A1234BC" not in rows[0]["reason"] and "missed the step" in rows[0]["reason"]
     assert STAFF not in str(rows)
 
 
@@ -290,16 +291,28 @@ def test_a_connector_429_or_5xx_is_retried_once(teams, status):
     assert len([p for p in posts if p.body["type"] == "message"]) == 1
 
 
-def test_an_answer_from_a_restricted_document_is_not_posted_in_a_channel(teams):
+def test_a_channel_answer_never_draws_on_a_restricted_document(teams):
+    """Managers-only guidance: in a channel the answer is from all-staff documents and the
+    manager is told privately where there is more; in a 1:1 chat they get it."""
+    teams.assistant.settings.audiences_path.write_text(f"managers:\n  teams: [{STAFF}]\n")
     question = "Can a line manager approve disclosing health information without consent?"
     sent = teams.send(question, scope="channel", mention=True)
     [reply] = teams.replies(sent["conversation"]["id"])
-    assert "1:1 chat" in reply["text"] and not citations_of(reply)
-    assert "Handling Escalated Information Requests" in reply["text"]
-    chat = teams.send(question)  # the same question in a 1:1 chat is answered
+    assert "managers-escalation-guide" not in str(logged(teams)[-1]["citations"])
+    assert "Handling Escalated Information Requests" not in str(reply)
+    [private] = teams.replies(f"a:1on1-29:{STAFF}")
+    assert "Handling Escalated Information Requests" in private["text"]
+    chat = teams.send(question)  # the same question in their 1:1 chat draws on it
     [answer] = teams.replies(chat["conversation"]["id"])
     assert "managers-escalation-guide" in str(logged(teams)[-1]["citations"])
     assert citations_of(answer)
+
+
+def test_someone_outside_the_audience_is_never_answered_from_it(teams):
+    question = "Can a line manager approve disclosing health information without consent?"
+    chat = teams.send(question)
+    teams.replies(chat["conversation"]["id"])
+    assert "managers-escalation-guide" not in str(logged(teams)[-1]["citations"])
 
 
 def test_a_failure_ends_in_a_friendly_message(teams, monkeypatch):
