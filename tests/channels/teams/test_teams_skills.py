@@ -33,7 +33,7 @@ from tests.channels.teams.harness import (
 from tests.conftest import SAMPLE
 from tests.fakes.embeddings import HashEmbeddings
 from usage.log import UsageLog
-from usage.schema import skill_people, skill_ratings, walkthrough_events
+from usage.schema import questions, skill_people, skill_ratings, walkthrough_events
 
 pytestmark = pytest.mark.integration
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -200,6 +200,16 @@ def test_a_walk_request_with_no_procedure_is_answered_as_a_question(teams):
     conversation = teams.send("walk me through booking annual leave")["conversation"]["id"]
     reply = sent(teams, conversation, 1).body
     assert "Step 1" not in reply["text"] and walk_events(teams) == []
+
+
+def test_a_walk_request_with_personal_details_is_refused_and_not_recorded(teams):
+    request = "walk me through resetting the MFA of prisoner A1234BC"
+    conversation = teams.send(request)["conversation"]["id"]
+    reply = sent(teams, conversation, 1).body
+    assert "A1234BC" not in reply["text"] and not cards(reply)
+    assert walk_events(teams) == []
+    with teams.usage.engine.connect() as conn:
+        assert "A1234BC" not in str(conn.execute(select(questions)).all())
 
 
 def rating_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
