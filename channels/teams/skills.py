@@ -91,9 +91,7 @@ def check_cards(framework: Framework, ratings: Mapping[str, tuple[int, int]], mi
     """The form as Adaptive Cards, each within Teams' message size: one card when the
     framework fits (the default does), else whole areas per card, each saved on its own.
     What the person rated before is filled in."""
-    head = [{"type": "TextBlock", "text": smsg.MODAL_TITLE, "weight": "Bolder",
-             "size": "Large", "wrap": True},
-            {"type": "TextBlock", "text": smsg.INTRO, "wrap": True},
+    head = [{"type": "TextBlock", "text": smsg.INTRO, "wrap": True},
             {"type": "TextBlock", "text": smsg.PRIVACY.format(min_group=min_group),
              "isSubtle": True, "wrap": True}]
     parts: list[list[dict[str, Any]]] = [[]]
@@ -209,7 +207,7 @@ class TeamsSkills:
                 return smsg.NO_RECORD
             return self.gaps_reply(framework, held.ratings,
                                    rated=rated_lines(framework, held.ratings))
-        activity = plain(smsg.INTRO)
+        activity = plain(f"**{smsg.MODAL_TITLE}**")
         for card in check_cards(framework, held.ratings if held else {},
                                 self.settings.skills_min_group):
             activity.add_attachments(Attachment(content_type=CARD, content=card))
