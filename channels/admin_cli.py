@@ -102,10 +102,20 @@ def users_list(ctx: typer.Context) -> None:
 
 
 def users_remove(ctx: typer.Context, email: str) -> None:
-    """Remove someone's access."""
+    """Remove someone's access (their open sessions end at once)."""
     if not accounts(ctx).remove(email):
         raise GuideError(f"no account for {email}")
     Console().print(f"Removed {email}.")
+
+
+def users_role(
+    ctx: typer.Context, email: str,
+    role: Annotated[str, typer.Argument(help="manager or trainer")],
+) -> None:
+    """Change someone's role (their open sessions change with it)."""
+    if not accounts(ctx).set_role(email, role):
+        raise GuideError(f"no account for {email}")
+    Console().print(f"{email} is now a {role}.")
 
 
 def usage_app() -> typer.Typer:
@@ -118,5 +128,6 @@ def users_app() -> typer.Typer:
     app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_help=True)
     app.command("add")(users_add)
     app.command("list")(users_list)
+    app.command("role")(users_role)
     app.command("remove")(users_remove)
     return app

@@ -13,11 +13,13 @@ from typing import Any
 
 from config.errors import GuideError, IngestError, IngestLocked
 from config.settings import Settings
-from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file
+from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file, without_paths
+from ingest.metadata import build_metadata
 from ingest.pipeline import Ingestor, IngestReport
 from knowledge.base import KnowledgeBase
 
 LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
+UNREADABLE = "the file could not be read"
 BUSY = "another upload is being indexed; please try again in a minute"
 
 
@@ -85,11 +87,13 @@ class DocumentUploads:
         """Check the file at ``incoming``; if readable, move it into the uploads folder (a new
         version replaces the old one of the same name) and index it."""
         name = incoming.name
-        try:
-            load_file(incoming, max_bytes=self.limit)
-        except IngestError as exc:
+        try:  # the file and its metadata (a bad date, say) are checked before it lands
+            doc = load_file(incoming, max_bytes=self.limit)
+            build_metadata(incoming, doc.metadata, doc.title)
+        except Exception as exc:
             incoming.unlink(missing_ok=True)
-            return Outcome(False, name, "failed", str(exc))
+            reason = str(exc) if isinstance(exc, IngestError) else UNREADABLE
+            return Outcome(False, name, "failed", without_paths(reason, incoming))
         target = self.settings.uploads_dir / name
         shutil.move(incoming, target)
         return self.index(target)
@@ -106,7 +110,8 @@ class DocumentUploads:
         summary = report.summary()
         summary.pop("files", None)
         if outcome.status == "failed":
-            return Outcome(False, path.name, "failed", outcome.reason, summary=summary)
+            return Outcome(False, path.name, "failed",
+                           without_paths(outcome.reason or UNREADABLE, path), summary=summary)
         entry = self.kb.catalog.get(str(path.resolve()))
         return Outcome(True, path.name, outcome.status, title=entry.title if entry else path.name,
                        chunks=outcome.chunks, summary=summary)

@@ -149,8 +149,22 @@ class UsageLog:
 
     def add_feedback(self, public_id: str, surface: str, user: str | None, helpful: bool
                      ) -> bool:
-        """Helpful or not, on an answer; False if the answer is gone."""
-        return self._attach(feedback, public_id, surface, user, helpful=helpful)
+        """Helpful or not, on an answer; False if the answer is gone. One vote per person per
+        answer: voting again changes their vote (an anonymous person has no vote to count)."""
+        user_hash = self.user_hash(surface, user)
+        if user_hash is None:
+            return self._attach(feedback, public_id, surface, user, helpful=helpful)
+        with self.engine.begin() as conn:
+            qid = self._question_id(conn, public_id)
+            if qid is None:
+                return False
+            changed = conn.execute(feedback.update().where(
+                feedback.c.question_id == qid, feedback.c.user_hash == user_hash)
+                .values(helpful=helpful)).rowcount
+            if not changed:
+                conn.execute(insert(feedback).values(question_id=qid, created_at=now(),
+                                                     user_hash=user_hash, helpful=helpful))
+        return True
 
     def add_reason(self, public_id: str, surface: str, user: str | None, reason: str) -> bool:
         """Attach a reason to this user's latest feedback on the answer."""

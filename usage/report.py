@@ -44,13 +44,19 @@ class Period:
         """``since``: "30d", "12w", "6m" (days/weeks/months back) or an ISO date; ``until``:
         an ISO date (inclusive) or now."""
         now = now or dt.datetime.now(dt.UTC)
-        end = now if not until else dt.datetime.combine(
-            dt.date.fromisoformat(until) + dt.timedelta(days=1), dt.time(), dt.UTC)
+        try:
+            end = now if not until else dt.datetime.combine(
+                dt.date.fromisoformat(until) + dt.timedelta(days=1), dt.time(), dt.UTC)
+        except OverflowError as exc:  # 9999-12-31: the day after cannot be written
+            raise ValueError(f"'until' must be a date before 9999-12-31, not {until!r}") from exc
         text = (since or "30d").strip()
-        match = re.fullmatch(r"(\d+)\s*([dwm])", text)
+        match = re.fullmatch(r"(\d{1,6})\s*([dwm])", text)
         if match:
             n, unit = int(match.group(1)), match.group(2)
-            start = end - dt.timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit])
+            try:
+                start = end - dt.timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit])
+            except OverflowError as exc:
+                raise ValueError(f"'since' reaches back before the year 1: {text!r}") from exc
         else:
             try:
                 start = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
@@ -254,8 +260,19 @@ def export_csv(engine: Engine, period: Period) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_rows(engine, period))
+    writer.writerows([spreadsheet_safe(v) for v in row] for row in export_rows(engine, period))
     return out.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a question typed as ``=HYPERLINK(...)``)
+    starts with an apostrophe, which Excel and LibreOffice show as plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def percent(value: float | None) -> str:

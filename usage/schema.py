@@ -189,3 +189,27 @@ walkthrough_events = Table(
     Column("request", Text),  # what was asked, as guarded (started only)
     Index("ix_usage_walkthrough_events_steps", "doc_id", "procedure_id", "step", "event"),
 )
+
+# Signed-in web sessions, kept here so removing an account, changing its role or signing out
+# ends them at once (the cookie carries only the session's token; its SHA-256 is stored).
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("email", String(254), ForeignKey("web_users.email", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Failed password sign-ins, to lock an account (and slow a client) that keeps guessing.
+sign_in_failures = Table(
+    "web_sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_key", String(64), nullable=False),  # pseudonymised e-mail as typed
+    Column("client_key", String(64), nullable=False),  # pseudonymised client address
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Index("ix_web_sign_in_failures_account", "account_key", "created_at"),
+    Index("ix_web_sign_in_failures_client", "client_key", "created_at"),
+)

@@ -54,8 +54,9 @@ class DashboardPages:
             since = request.query_params.get("since") or (
                 dt.date.fromisoformat(until) - dt.timedelta(days=29)).isoformat()
             return Period.parse(since, until), since, until
-        except ValueError as exc:
-            return self.site.message(request, text.CHECK_THE_DATES, str(exc), 400)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else text.DATES_OUT_OF_RANGE
+            return self.site.message(request, text.CHECK_THE_DATES, reason, 400)
 
     async def dashboard(self, request: Request) -> Response:
         asked = self.managers_period(request)

@@ -1,4 +1,10 @@
-"""DOCX: headings from paragraph styles, tables kept readable, core properties as metadata."""
+"""DOCX: headings from paragraph styles, tables kept readable, core properties as metadata.
+
+A .docx is a zip of XML parts, so a small file can unpack to gigabytes (a zip bomb) or declare
+XML entities that expand (a billion laughs). The package is checked before python-docx reads
+it: declared sizes (zipfile never gives more than a part declares), compression ratios and
+DTDs, which Word never writes. python-docx's own parser already leaves entities unexpanded.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from config.errors import IngestError
 from ingest.loaders.tables import rows_to_text
@@ -19,6 +26,11 @@ from ingest.model import Block, ParsedDocument
 
 HEADING_STYLE = re.compile(r"^(?:heading|título|titre|überschrift)\s*(\d)", re.I)
 LIST_STYLE = re.compile(r"list", re.I)
+MAX_PARTS = 5_000
+MAX_UNPACKED = 500_000_000  # every part together, images included
+MAX_XML_PART = 60_000_000  # one XML part: a 1,000-page manual's text is ~20 MB
+MAX_RATIO = 100  # unpacked/packed for a part over 1 MB: Word's XML packs ~5-20x
+DTD = re.compile(rb"<!DOCTYPE|<!ENTITY")
 
 
 def list_number(par: Paragraph, formats: dict[tuple[str, str], str]) -> tuple[str, int] | None:
@@ -140,13 +152,51 @@ def iter_blocks(document: DocxDocument) -> list[Block]:
     return blocks
 
 
+def check_package(path: Path) -> None:
+    """Refuse a .docx that would unpack or expand far beyond its size, before parsing it."""
+    try:
+        package = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError("not a valid .docx file (corrupt or not a Word document)") from exc
+    with package:
+        parts = package.infolist()
+        if len(parts) > MAX_PARTS:
+            raise IngestError(f"the .docx holds {len(parts):,} parts; Word documents have "
+                              "dozens: it may be built to exhaust memory")
+        unpacked = sum(p.file_size for p in parts)
+        if unpacked > MAX_UNPACKED:
+            raise IngestError(f"the .docx unpacks to {unpacked / 1e6:,.0f} MB, over the "
+                              f"{MAX_UNPACKED / 1e6:,.0f} MB limit: split the document")
+        for part in parts:
+            if not part.filename.endswith((".xml", ".rels")):
+                continue
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > MAX_XML_PART or (part.file_size > 1_000_000
+                                                  and ratio > MAX_RATIO):
+                raise IngestError(f"the .docx part {part.filename[:80]} unpacks to "
+                                  f"{part.file_size / 1e6:,.0f} MB ({ratio:,.0f} times its "
+                                  "packed size): it may be built to exhaust memory")
+            try:
+                with package.open(part) as xml:
+                    head = xml.read(65_536)
+            except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as exc:
+                raise IngestError(f"the .docx part {part.filename[:80]} cannot be unpacked "
+                                  "(corrupt, encrypted or an unusual compression)") from exc
+            if DTD.search(head):
+                raise IngestError(f"the .docx part {part.filename[:80]} declares XML entities "
+                                  "(a DTD), which Word never writes: it is refused")
+
+
 def load_docx(path: Path) -> ParsedDocument:
+    check_package(path)
     try:
         document = docx.Document(str(path))
+    except etree.LxmlError as exc:  # a broken XML part (the error itself cannot be pickled)
+        raise IngestError(f"the .docx has a damaged part and cannot be read: "
+                          f"{str(exc)[:200]}") from None
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise IngestError(
-            f"not a valid .docx file (corrupt or not a Word document): {exc}"
-        ) from exc
+        raise IngestError("not a valid .docx file (corrupt or not a Word document): "
+                          f"{type(exc).__name__}") from exc
     props = document.core_properties
     meta = {
         "title": props.title or None,

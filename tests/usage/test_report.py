@@ -183,3 +183,12 @@ def accounts_table():
     from usage.schema import web_users
 
     return web_users
+
+
+def test_spreadsheet_formulas_are_defused_in_exports():
+    from usage.report import spreadsheet_safe
+
+    for cell in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx"):
+        assert spreadsheet_safe(cell) == "'" + cell
+    assert spreadsheet_safe("Can I?") == "Can I?"
+    assert spreadsheet_safe(-3) == -3 and spreadsheet_safe(None) is None

@@ -4,7 +4,6 @@ skills-gap view with self-ratings only over groups of at least 5, and never anyo
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tests.fakes.embeddings import HashEmbeddings
 from usage.accounts import Accounts
 from usage.log import Asked, UsageLog
 from usage.skills import SkillsRecords
+from usage.walkthroughs import WalkEvent, record_walk_event
 
 pytestmark = [
     pytest.mark.integration,
@@ -135,17 +135,19 @@ def seed_questions(usage: UsageLog) -> None:
                 "citations": [{"doc_id": doc, "title": doc}] if doc else []}, areas=areas)
             if status == "answered" and n == 0 and "phishing" in question:
                 usage.add_feedback(record, "slack", "T1:U1", helpful=False)
-    with usage.engine.begin() as conn:  # as the walkthroughs record their steps
-        conn.execute(text("CREATE TABLE walkthrough_events (id INTEGER PRIMARY KEY, "
-                          "created_at TIMESTAMP, doc_id VARCHAR(200), title TEXT, step INTEGER, "
-                          "event VARCHAR(16))"))
-        stamp = dt.datetime.now(dt.UTC)
-        events = [(1, "shown")] * 8 + [(1, "done")] * 7 + [(1, "stuck")] + \
-            [(2, "shown")] * 7 + [(2, "done")] * 4 + [(2, "stuck")] * 3 + [(2, "ask_person")]
-        for step, event in events:
-            conn.execute(text("INSERT INTO walkthrough_events (created_at, doc_id, title, step, "
-                              "event) VALUES (:t, 'mfa-password-reset', 'Resetting your MFA', "
-                              ":s, :e)"), {"t": stamp, "s": step, "e": event})
+    # eight walkthroughs of the MFA reset: one stuck at step 1; of the seven that reach step 2,
+    # four finish it and three are stuck there (one of them asks a person)
+    for n in range(8):
+        moves = [("started", 1)] + ([("stuck", 1)] if n == 7 else [("done", 1)])
+        if n < 7:
+            moves += [("done", 2)] if n < 4 else [("stuck", 2)] + (
+                [("escalated", 2)] if n == 4 else [])
+        for event, step in moves:
+            record_walk_event(usage, Asked("web", user=f"walker-{n}"), WalkEvent(
+                walk_id=f"walk{n}", event=event, step=step, steps_total=3,
+                procedure_id="mfa-password-reset#reset", doc_id="mfa-password-reset",
+                section="Reset your MFA", title="Resetting your MFA", version="2.1",
+                fingerprint="f", request="walk me through resetting my MFA"))
 
 
 def test_managers_see_groups_of_five_never_four_and_no_ones_record(site, page, tmp_path):

@@ -100,9 +100,9 @@ def test_walkthrough_step_by_step_in_the_web_chat(site, page, tmp_path):
 
     # a question that is not a walk request, and one with no procedure, are answered as usual
     submit(page, "How long must my password be?")
-    page.wait_for_function("document.querySelectorAll('article.answer').length >= 2")
+    page.locator("article.answer").nth(1).wait_for()
     submit(page, "walk me through booking annual leave")
-    page.wait_for_function("document.querySelectorAll('article.answer').length >= 3")
+    page.locator("article.answer").nth(2).wait_for()
     assert "cannot_answer" in page.locator("article.answer").last.get_attribute("class")
 
     with site["usage"].engine.connect() as conn:
