@@ -1,5 +1,7 @@
 """Guide in Microsoft Teams: 1:1 chats (answers streamed), group chats and channels when
-@mentioned (answers in the thread), the answer card's buttons, and trainer uploads.
+@mentioned (answers in the thread), the answer card's buttons, and trainer uploads; walk
+requests go to ``channels.teams.walkthrough`` and the skills check (1:1 only) to
+``channels.teams.skills``.
 
 The Teams SDK (``microsoft-teams-apps``) parses activities, routes them and talks to the Bot
 Connector; this module decides what Guide does. Teams gives a bot 15 s to reply to a request:

@@ -8,8 +8,9 @@ WORKING = "Looking through the guidance…"
 FAILED = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
           "again in a minute; if it keeps happening, ask {contact}.")
 WELCOME = ("Hi, I'm Guide. Ask me about our policies, procedures and digital tools, and I'll "
-           "answer from the documents, with sources. In a channel, @mention me. Please don't "
-           "paste names, prison numbers or other personal details.")
+           "answer from the documents, with sources. Ask me to walk you through a procedure "
+           "step by step, or send **skills** for your private skills check. In a channel, "
+           "@mention me. Please don't paste names, prison numbers or other personal details.")
 HELPFUL = "👍 Helpful"
 NOT_HELPFUL = "👎 Not helpful"
 REASON_LABEL = "What was missing or wrong? (optional; no names or personal details)"
