@@ -94,8 +94,9 @@ class Settings(BaseSettings):
     walkthrough_contact: str = Field(
         "a digital champion",
         description="Who staff stuck on a walkthrough step are pointed to ('Ask a person'). "
-        "In Slack the contact of the 'digital-champions' topic in GUIDE_ESCALATION_CONTACTS "
-        "is notified (else the contact the document or 'default' routes to).",
+        "In Slack and Teams the contact of the 'digital-champions' topic in "
+        "GUIDE_ESCALATION_CONTACTS is notified (else the contact the document or 'default' "
+        "routes to).",
     )
     escalation_topics: Ids = Field(
         default_factory=list,

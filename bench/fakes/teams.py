@@ -48,6 +48,7 @@ class Call:
     path: str
     headers: dict[str, str]
     body: Any = None
+    activity_id: str | None = None  # the id the connector gave the message sent or updated
 
     @property
     def conversation(self) -> str | None:
@@ -197,18 +198,22 @@ class FakeMicrosoft:
                                                  if user in self.groups.get(g, [])]})
         if path.startswith("/teams/v3/conversations"):
             call.path = path.removeprefix("/teams")
-            self.record(call)
             if not self.authorised(handler):
+                self.record(call)
                 return handler.reply(401, {"error": {"code": "Unauthorized"}})
             if self._scripts:
+                self.record(call)
                 scripted = self._scripts.popleft()
                 return handler.reply(scripted.status, {"error": {"code": "Throttled"}},
                                      scripted.headers)
             if call.path == "/v3/conversations":
+                self.record(call)
                 members = (body or {}).get("members") or [{}]
                 return handler.reply(201, {"id": f"a:1on1-{members[0].get('id', 'x')}"})
-            activity_id = path.rsplit("/", 1)[-1] if method == "PUT" else str(next(self._ids))
-            return handler.reply(201 if method == "POST" else 200, {"id": activity_id})
+            call.activity_id = path.rsplit("/", 1)[-1] if method == "PUT" \
+                else str(next(self._ids))
+            self.record(call)
+            return handler.reply(201 if method == "POST" else 200, {"id": call.activity_id})
         handler.reply(404, {"error": "not found"})
 
     def token(self, handler: Any, form: dict[str, str]) -> None:

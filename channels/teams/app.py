@@ -1,5 +1,7 @@
 """Guide in Microsoft Teams: 1:1 chats (answers streamed), group chats and channels when
-@mentioned (answers in the thread), the answer card's buttons, and trainer uploads.
+@mentioned (answers in the thread), the answer card's buttons, and trainer uploads; walk
+requests go to ``channels.teams.walkthrough`` and the skills check (1:1 only) to
+``channels.teams.skills``.
 
 The Teams SDK (``microsoft-teams-apps``) parses activities, routes them and talks to the Bot
 Connector; this module decides what Guide does. Teams gives a bot 15 s to reply to a request:
@@ -31,7 +33,7 @@ from microsoft_teams.apps import App, HttpStream
 from microsoft_teams.apps.activity_send import send_or_update_activity
 from microsoft_teams.common import Client, ClientOptions
 
-from assistant.answer import Answer
+from assistant.answer import Answer, Citation
 from assistant.audiences import restricted_in_reach
 from assistant.core import Assistant
 from assistant.guard import check
@@ -39,8 +41,11 @@ from channels.contacts import for_surface, route
 from channels.teams import messages as msg
 from channels.teams.activity import question_text, tenant_of
 from channels.teams.auth import AppTokens
-from channels.teams.render import answer_activity, escape, plain, submitted
+from channels.teams.render import ACTION_KEY, answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
+from channels.teams.skills import SAVE, TeamsSkills, skills_command
+from channels.teams.walkthrough import ACTIONS as WALK_ACTIONS
+from channels.teams.walkthrough import TeamsWalkthroughs
 from channels.uploads import DocumentUploads, Outcome, safe_name
 from config.audiences import STAFF, AudienceDirectory
 from config.errors import IngestError
@@ -72,6 +77,8 @@ class TeamsGuide:
         self._tasks: set[asyncio.Task[None]] = set()
         self.workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="guide-teams")
         self.answer_before_reply = answer_before_reply  # the benchmark's naive baseline
+        self.walkthroughs = TeamsWalkthroughs(self)
+        self.skills = TeamsSkills(self)
 
     # -- plumbing ---------------------------------------------------------------------------
     async def blocking(self, fn: Any, *args: Any) -> Any:
@@ -130,7 +137,15 @@ class TeamsGuide:
 
     async def handle(self, activity: dict[str, Any], ref: ConversationReference) -> None:
         scope = (activity.get("conversation") or {}).get("conversationType") or "personal"
-        action = submitted(activity.get("value"))
+        value = activity.get("value")
+        kind = value.get(ACTION_KEY) if isinstance(value, dict) else None
+        if kind in WALK_ACTIONS:
+            await self.walkthroughs.on_action(activity, ref, kind, value)
+            return
+        if kind == SAVE:
+            await self.skills.on_submit(activity, ref, value)
+            return
+        action = submitted(value)
         if action is not None:
             await self.on_card_action(activity, ref, *action)
             return
@@ -148,6 +163,13 @@ class TeamsGuide:
         if not question:
             if scope == "personal":
                 await self.send(ref, msg.WELCOME)
+            return
+        sub = skills_command(question)
+        if sub is not None:
+            await self.skills.on_command(activity, ref, sub, scope)
+            return
+        if self.walkthroughs.wants(question) and \
+                await self.walkthroughs.start(activity, ref, question, scope):
             return
         if scope == "personal":
             await self.answer_in_chat(activity, ref, question)
@@ -202,7 +224,7 @@ class TeamsGuide:
         if answer.status == "blocked":  # the reason goes privately; nothing is echoed here
             await self.tell_privately(activity, ref, answer.text)
             return
-        restricted = self.restricted_titles(answer)
+        restricted = self.restricted_titles(answer.citations)
         if restricted:  # never, as answers here draw on all-staff documents: kept as a guard
             await self.send(ref, msg.RESTRICTED.format(titles=", ".join(restricted)))
             return
@@ -212,10 +234,10 @@ class TeamsGuide:
             await self.tell_privately(activity, ref, msg.MORE_IN_CHAT.format(
                 titles=", ".join(escape(t) for t in more)), note=None)
 
-    def restricted_titles(self, answer: Answer) -> list[str]:
+    def restricted_titles(self, citations: list[Citation]) -> list[str]:
         """Titles of cited documents whose audience is not all staff (not for a channel)."""
         titles: dict[str, None] = {}
-        for c in answer.citations:
+        for c in citations:
             entry = self.assistant.kb.catalog.get(c.source)
             audience = (entry.policy.get("audience") if entry else None) or [ALL_STAFF]
             if isinstance(audience, str):
