@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         "question about a mishap ('I sent it to the wrong person') is searched with these "
         "words too, and answered from the passages that use them.",
     )
+    glossary_path: Path | None = Field(
+        None, description="Trainers' glossary of abbreviations (YAML, 'terms: {ABBR: "
+        "expansion}'), added over the shipped justice glossary. Default: data_dir/glossary.yaml "
+        "when it exists.",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",
@@ -161,6 +166,10 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return "postgresql+psycopg://" + url[len(plain):]
         return url
+
+    @property
+    def glossary_file(self) -> Path:
+        return self.glossary_path or self.data_dir / "glossary.yaml"
 
     @property
     def uploads_dir(self) -> Path:
