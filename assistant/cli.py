@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from assistant.answer import Answer
-from assistant.core import Assistant
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
-from usage.factory import open_usage_log
-from usage.log import Asked
+if TYPE_CHECKING:  # the model and the index load only when a command runs
+    from assistant.answer import Answer
+    from assistant.core import Assistant
+    from config.settings import Settings
+    from usage.log import Asked
 
 
 def render_text(answer: Answer) -> str:
@@ -39,8 +38,10 @@ def render_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def build_assistant() -> Assistant:
-    settings = Settings()
+def build_assistant(settings: Settings) -> Assistant:
+    from assistant.core import Assistant
+    from usage.factory import open_usage_log
+
     try:
         usage = open_usage_log(settings)
     except Exception as exc:  # answering matters more than logging the answer
@@ -51,6 +52,8 @@ def build_assistant() -> Assistant:
 
 
 def cli_user() -> Asked:
+    from usage.log import Asked
+
     try:
         user = getpass.getuser()
     except Exception:  # no user name in a container
@@ -59,6 +62,7 @@ def cli_user() -> Asked:
 
 
 def ask_command(
+    ctx: typer.Context,
     question: Annotated[str | None, typer.Argument(
         help="The question. Without one, reads one question per line from stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
@@ -66,35 +70,28 @@ def ask_command(
 ) -> None:
     """Ask Guide a question and get a cited answer."""
     console = Console(highlight=False)
-    try:
-        assistant = build_assistant()
-        if question is not None:
-            answer = assistant.ask(question, audience=audience, asked=cli_user())
-            if as_json:
-                sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
-            else:
-                console.print(render_text(answer), markup=False)
-            return
-        for line in sys.stdin:  # batch: the model is loaded once for every question
-            if line.strip():
-                answer = assistant.ask(line.strip(), audience=audience, asked=cli_user())
-                sys.stdout.write(answer.model_dump_json() + "\n")
-                sys.stdout.flush()
-    except GuideError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    assistant = build_assistant(ctx.obj)
+    if question is not None:
+        answer = assistant.ask(question, audience=audience, asked=cli_user())
+        if as_json:
+            sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        else:
+            console.print(render_text(answer), markup=False)
+        return
+    for line in sys.stdin:  # batch: the model is loaded once for every question
+        if line.strip():
+            answer = assistant.ask(line.strip(), audience=audience, asked=cli_user())
+            sys.stdout.write(answer.model_dump_json() + "\n")
+            sys.stdout.flush()
 
 
 def chat_command(
+    ctx: typer.Context,
     audience: Annotated[str | None, typer.Option(help="Answer as this audience.")] = None,
 ) -> None:
     """A conversation with Guide in the terminal (follow-ups use earlier turns)."""
     console = Console(highlight=False)
-    try:
-        assistant = build_assistant()
-    except GuideError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    assistant = build_assistant(ctx.obj)
     console.print("Ask a question about the guidance. Empty line or Ctrl-D to finish.")
     history: list[str] = []
     while True:

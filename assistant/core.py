@@ -20,16 +20,16 @@ from assistant.extractive import body_of, candidate_sentences, compose_quotes, s
 from assistant.followup import rewrite
 from assistant.glossary import Glossary
 from assistant.guard import check
-from assistant.llm import QuoteCheckFailed, build_chat_model, draft
+from assistant.llm import build_chat_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
 from assistant.refusals import refusal
 from assistant.terms import content_terms, phrase_pattern
+from config.errors import ModelUnavailable, QuoteCheckFailed
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.errors import ModelUnavailable
 from knowledge.retriever import HybridRetriever, Retrieved
-from knowledge.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
@@ -212,9 +212,9 @@ class Assistant:
         if sentences:
             matrix = self.sentence_vectors([s.text for s in sentences])
             sims = (matrix @ vectors.T).max(axis=1).tolist()
-        snap = self.retriever.snapshot()
-        values = signals(vectors, hits, sims, snap.vectors)
-        values.update(lexical(ask, hits, snap.keyword, set(self.glossary.terms)))
+        values = signals(vectors, hits, sims, self.retriever.corpus_vectors())
+        values.update(lexical(ask, hits, self.retriever.known_terms(),
+                              self.retriever.term_weights(), set(self.glossary.terms)))
         return values, sentences, sims
 
     def compose(self, question: str, query: str, hits: list[Retrieved],

@@ -13,7 +13,7 @@ Signals (each independent of the question's length):
   passage of the corpus mentions at all ("Caldicott", "2025").
 A logistic regression over them, fitted on the dev sets of two corpora by
 ``scripts/fit_evidence.py``, gives the probability that the documents answer the ask; the
-fitted parameters ship in ``assistant/data/evidence.json``.
+fitted parameters ship in ``assistant/defaults/evidence.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from assistant.terms import STOP, content_terms, stem
-from knowledge.keyword import KeywordIndex
 from knowledge.retriever import KEYWORD_WEIGHT, RRF_K, Retrieved
 
 FEATURES = ("sentence", "passage", "margin", "fusion", "rare", "unknown")
@@ -51,19 +51,18 @@ def margin(query_vectors: np.ndarray, corpus: np.ndarray | None, top: float) -> 
     return best
 
 
-def lexical(ask: str, hits: list[Retrieved], keyword: KeywordIndex,
-            known_abbreviations: set[str]) -> dict[str, float]:
+def lexical(ask: str, hits: list[Retrieved], vocab: Collection[str],
+            idf: Callable[[str], float], known_abbreviations: set[str]) -> dict[str, float]:
     """``rare`` and ``unknown`` (see the module docstring)."""
-    vocab = keyword.bm25.vocab_dict if len(keyword.table) else {}
     terms = [t for t in content_terms(ask) if t in vocab]
-    rarest = sorted(terms, key=keyword.idf, reverse=True)[:RAREST]
+    rarest = sorted(terms, key=idf, reverse=True)[:RAREST]
     found = set().union(*(content_terms(h.text) for h in hits[:TOP_PASSAGES])) if hits else set()
     rare = sum(t in found for t in rarest) / len(rarest) if rarest else 0.0
     return {"rare": rare, "unknown": float(bool(unknown_names(ask, vocab,
                                                              known_abbreviations)))}
 
 
-def unknown_names(ask: str, vocab: dict, known_abbreviations: set[str]) -> list[str]:
+def unknown_names(ask: str, vocab: Collection[str], known_abbreviations: set[str]) -> list[str]:
     """Names in the ask (not a sentence's first word) that the corpus never mentions."""
     out = []
     for m in NAMED.finditer(ask):
@@ -110,7 +109,7 @@ class EvidenceModel:
     @classmethod
     def load(cls, path: Path | None = None) -> EvidenceModel:
         text = (path.read_text() if path is not None else
-                resources.files("assistant").joinpath("data/evidence.json").read_text())
+                resources.files("assistant").joinpath("defaults/evidence.json").read_text())
         raw = json.loads(text)
         return cls(tuple(raw["features"]), raw["mean"], raw["scale"], raw["coef"],
                    raw["intercept"], raw.get("threshold", 0.5))

@@ -1,6 +1,6 @@
 """Abbreviations staff type, expanded to the words the guidance uses.
 
-A default glossary for justice organisations ships in ``assistant/data/glossary.yaml``;
+A default glossary for justice organisations ships in ``assistant/defaults/glossary.yaml``;
 trainers extend or override it with their own YAML file (``Settings.glossary_path``).
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.errors import GuideError
+from config.errors import GuideError
 
 
 class GlossaryError(GuideError):
@@ -64,7 +64,7 @@ class Glossary:
     @classmethod
     def load(cls, path: Path | None = None) -> Glossary:
         """The shipped glossary, with ``path``'s entries added over it (when it exists)."""
-        default = resources.files("assistant").joinpath("data/glossary.yaml").read_text()
+        default = resources.files("assistant").joinpath("defaults/glossary.yaml").read_text()
         terms = _terms(yaml.safe_load(default), "default glossary")
         if path is not None and path.exists():
             try:

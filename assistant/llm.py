@@ -17,8 +17,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.prompts import SYSTEM, USER, format_sources
-from knowledge.errors import ModelUnavailable
-from knowledge.settings import Settings
+from config.errors import ModelUnavailable, QuoteCheckFailed
+from config.settings import Settings
 
 JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 SPACE = re.compile(r"\s+")
@@ -54,10 +54,6 @@ class Drafted:
     status: str  # "answered" | "cannot_answer"
     text: str
     quotes: list[tuple[int, str]]  # (0-based source index, verbatim quote as in the source)
-
-
-class QuoteCheckFailed(Exception):
-    pass
 
 
 def normalise(text: str) -> str:

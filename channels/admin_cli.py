@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.core import Assistant
-from channels.reporting import full_report
-from ingest.cli import fail
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
-from usage.accounts import AccountError, Accounts
-from usage.factory import open_usage_log
-from usage.report import Period, export_csv, report_markdown
+from config.errors import GuideError
 
-usage_app = typer.Typer(help="The usage log: retention.", no_args_is_help=True)
-users_app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_help=True)
+if TYPE_CHECKING:  # the usage log loads only when a command runs
+    from usage.accounts import Accounts
 
 
 def report_command(
+    ctx: typer.Context,
     since: Annotated[str, typer.Option(help="30d, 12w, 6m or a date (YYYY-MM-DD).")] = "30d",
     until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD); default today.")]
     = None,
@@ -31,41 +24,56 @@ def report_command(
                                                       "question).")] = "md",
 ) -> None:
     """How Guide is used: questions, answer rate, feedback, top documents, knowledge gaps."""
+    import json
+
+    from assistant.core import Assistant
+    from channels.reporting import full_report
+    from usage.factory import open_usage_log
+    from usage.report import Period, export_csv, report_markdown
+
     if fmt not in ("md", "json", "csv"):
-        raise fail("--format is md, json or csv")
-    settings = Settings()
+        raise GuideError("--format is md, json or csv")
     try:
         period = Period.parse(since, until)
-        usage = open_usage_log(settings)
-        if fmt == "csv":
-            sys.stdout.write(export_csv(usage.engine, period))
-        else:
-            report = full_report(usage, Assistant(settings, usage=usage), period)
-            sys.stdout.write(json.dumps(report, indent=2) + "\n" if fmt == "json"
-                             else report_markdown(report))
-        usage.audit("cli", "export", f"report {fmt}", period.as_dict())
-    except (GuideError, ValueError) as exc:
-        raise fail(str(exc)) from None
+    except ValueError as exc:
+        raise GuideError(str(exc)) from None
+    settings = ctx.obj
+    usage = open_usage_log(settings)
+    if fmt == "csv":
+        sys.stdout.write(export_csv(usage.engine, period))
+    else:
+        report = full_report(usage, Assistant(settings, usage=usage), period)
+        sys.stdout.write(json.dumps(report, indent=2) + "\n" if fmt == "json"
+                         else report_markdown(report))
+    usage.audit("cli", "export", f"report {fmt}", period.as_dict())
 
 
-@usage_app.command("purge")
 def purge_command(
+    ctx: typer.Context,
     days: Annotated[int | None, typer.Option(help="Delete records older than this many days "
                                                   "(default: GUIDE_RETENTION_DAYS).")] = None,
 ) -> None:
     """Delete usage records older than the retention period."""
-    settings = Settings()
-    days = days or settings.retention_days
+    from usage.factory import open_usage_log
+
+    days = days or ctx.obj.retention_days
     if not days:
-        raise fail("give --days or set GUIDE_RETENTION_DAYS")
-    usage = open_usage_log(settings)
+        raise GuideError("give --days or set GUIDE_RETENTION_DAYS")
+    usage = open_usage_log(ctx.obj)
     removed = usage.purge(days)
     usage.audit("cli", "purge", f"older than {days} days", {"removed": removed})
     Console().print(f"Deleted {removed} questions older than {days} days.")
 
 
-@users_app.command("add")
+def accounts(ctx: typer.Context) -> Accounts:
+    from usage.accounts import Accounts
+    from usage.factory import open_usage_log
+
+    return Accounts(open_usage_log(ctx.obj).engine)
+
+
 def users_add(
+    ctx: typer.Context,
     email: str,
     role: Annotated[str, typer.Option(help="manager or trainer")],
     slack_user: Annotated[str | None, typer.Option(
@@ -80,25 +88,34 @@ def users_add(
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         else:
             password = sys.stdin.readline().rstrip("\n")
-    try:
-        user = Accounts(open_usage_log(Settings()).engine).add(email, role, password, slack_user)
-    except AccountError as exc:
-        raise fail(str(exc)) from None
+    user = accounts(ctx).add(email, role, password, slack_user)
     Console().print(f"Added {user.email} as {user.role}.")
 
 
-@users_app.command("list")
-def users_list() -> None:
+def users_list(ctx: typer.Context) -> None:
     """The people who may sign in, and their roles."""
     table = Table("email", "role", "slack user")
-    for user in Accounts(open_usage_log(Settings()).engine).all():
+    for user in accounts(ctx).all():
         table.add_row(user.email, user.role, user.slack_user or "")
     Console().print(table)
 
 
-@users_app.command("remove")
-def users_remove(email: str) -> None:
+def users_remove(ctx: typer.Context, email: str) -> None:
     """Remove someone's access."""
-    if not Accounts(open_usage_log(Settings()).engine).remove(email):
-        raise fail(f"no account for {email}")
+    if not accounts(ctx).remove(email):
+        raise GuideError(f"no account for {email}")
     Console().print(f"Removed {email}.")
+
+
+def usage_app() -> typer.Typer:
+    app = typer.Typer(help="The usage log: retention.", no_args_is_help=True)
+    app.command("purge")(purge_command)
+    return app
+
+
+def users_app() -> typer.Typer:
+    app = typer.Typer(help="Who may sign in to the web pages.", no_args_is_help=True)
+    app.command("add")(users_add)
+    app.command("list")(users_list)
+    app.command("remove")(users_remove)
+    return app

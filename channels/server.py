@@ -13,8 +13,8 @@ import uvicorn
 from assistant.core import Assistant
 from channels.slack.app import build_slack_app, web_client
 from channels.web.app import build_web_app
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
+from config.errors import GuideError
+from config.settings import Settings
 from usage.log import UsageLog
 
 log = logging.getLogger(__name__)

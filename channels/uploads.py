@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from config.errors import GuideError, IngestError, IngestLocked
+from config.settings import Settings
 from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file
 from ingest.pipeline import Ingestor, IngestReport
 from knowledge.base import KnowledgeBase
-from knowledge.errors import GuideError, IngestError, IngestLocked
-from knowledge.settings import Settings
 
 LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
 BUSY = "another upload is being indexed; please try again in a minute"
@@ -50,10 +50,14 @@ class Outcome:
 
 
 class DocumentUploads:
-    def __init__(self, settings: Settings, kb: KnowledgeBase) -> None:
+    def __init__(self, settings: Settings, kb: KnowledgeBase,
+                 changed: Callable[[], object] = lambda: None) -> None:
+        """``changed`` is called after the index changed here (the retriever's refresh, so
+        the next answer sees the new document at once)."""
         self.settings = settings.model_copy(
             update={"lock_timeout_s": max(settings.lock_timeout_s, LOCK_WAIT_S)})
         self.kb = kb
+        self.changed = changed
         self.limit = settings.max_upload_mb * 1_000_000
 
     def refusal(self, name: str, size: int | None = None) -> str | None:
@@ -93,6 +97,7 @@ class DocumentUploads:
     def index(self, path: Path) -> Outcome:
         try:
             report: IngestReport = Ingestor(self.settings, self.kb).run([path])
+            self.changed()
         except IngestLocked:
             return Outcome(False, path.name, "failed", BUSY)
         except GuideError as exc:
@@ -105,6 +110,14 @@ class DocumentUploads:
         entry = self.kb.catalog.get(str(path.resolve()))
         return Outcome(True, path.name, outcome.status, title=entry.title if entry else path.name,
                        chunks=outcome.chunks, summary=summary)
+
+    def remove(self, source: str) -> int:
+        """Remove a document's chunks (and the file, if it was uploaded); chunks removed."""
+        removed = self.kb.remove_source(source)
+        self.changed()
+        if self.is_upload(source):
+            Path(source).unlink(missing_ok=True)
+        return removed
 
     def is_upload(self, source: str) -> bool:
         return Path(source).parent == self.settings.uploads_dir.resolve()

@@ -17,7 +17,7 @@ from langchain_core.documents import Document
 
 from ingest.metadata import PolicyMetadata
 from ingest.model import ParsedDocument
-from knowledge.metadata_fields import join_tags
+from knowledge.metadata_fields import ChunkMeta, join_tags
 
 TokenCounter = Callable[[str], int]
 
@@ -155,7 +155,7 @@ def chunk_document(
         context = context_line(meta.title, headings, count)
         budget = min(target_tokens, max_tokens - count(context) - 1)
         for piece in pack(pieces, budget, count, full):
-            chunk_meta = {
+            chunk_meta: ChunkMeta = {
                 "doc_id": meta.doc_id,
                 "title": meta.title,
                 "source": source,

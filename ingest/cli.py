@@ -6,17 +6,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.pipeline import FileOutcome, Ingestor, IngestReport
-from knowledge.base import KnowledgeBase
-from knowledge.errors import GuideError
-from knowledge.settings import Settings
+if TYPE_CHECKING:  # the pipeline and the store load only when a command runs
+    from ingest.pipeline import IngestReport
+    from knowledge.base import KnowledgeBase
 
 
 class _Consoles:
@@ -33,14 +31,6 @@ class _Consoles:
 
 _c = _Consoles()
 
-sources_app = typer.Typer(help="List, inspect and remove indexed documents.", no_args_is_help=True)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    _c.err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code)
-
-
 def print_report(report: IngestReport) -> None:
     s = report.summary()
     _c.out.print(
@@ -56,6 +46,7 @@ def print_report(report: IngestReport) -> None:
 
 
 def ingest_command(
+    ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to index.")],
     sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files are gone.")]
     = False,
@@ -64,26 +55,31 @@ def ingest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Index documents (PDF, DOCX, HTML, Markdown, text), incrementally."""
-    settings = Settings()
-    show_progress = not as_json and _c.err.is_terminal
-    try:
-        ingestor = Ingestor(settings)
-        if show_progress:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=_c.err, transient=True) as progress:
-                task = progress.add_task("Indexing", total=None)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-                def on_file(outcome: FileOutcome) -> None:
-                    progress.update(task, advance=1, description=Path(outcome.path).name[:40])
+    from ingest.pipeline import FileOutcome, Ingestor
 
-                report = ingestor.run(
-                    paths, sync=sync, audience=audience,
-                    on_start=lambda n: progress.update(task, total=n), on_file=on_file,
-                )
-        else:
-            report = ingestor.run(paths, sync=sync, audience=audience)
-    except GuideError as exc:
-        raise fail(str(exc)) from None
+    ingestor = Ingestor(ctx.obj)
+    if not as_json and _c.err.is_terminal:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=_c.err, transient=True) as progress:
+            task = progress.add_task("Indexing", total=None)
+
+            def on_file(outcome: FileOutcome) -> None:
+                progress.update(task, advance=1, description=Path(outcome.path).name[:40])
+
+            report = ingestor.run(
+                paths, sync=sync, audience=audience,
+                on_start=lambda n: progress.update(task, total=n), on_file=on_file,
+            )
+    else:
+        report = ingestor.run(paths, sync=sync, audience=audience)
     if as_json:
         summary = report.summary()
         summary.pop("files")
@@ -93,19 +89,18 @@ def ingest_command(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def knowledge_base() -> KnowledgeBase:
-    return KnowledgeBase(Settings())
+def knowledge_base(ctx: typer.Context) -> KnowledgeBase:
+    from knowledge.base import KnowledgeBase
+
+    return KnowledgeBase(ctx.obj)
 
 
-@sources_app.command("list")
 def sources_list(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The indexed documents with their metadata."""
-    try:
-        entries = knowledge_base().catalog.all()
-    except GuideError as exc:
-        raise fail(str(exc)) from None
+    entries = knowledge_base(ctx).catalog.all()
     if as_json:
         sys.stdout.write(json.dumps([e.as_dict() for e in entries], indent=2) + "\n")
         return
@@ -124,16 +119,14 @@ def sources_list(
     _c.out.print(f"{len(entries)} documents, {sum(e.chunks for e in entries)} chunks.")
 
 
-@sources_app.command("show")
-def sources_show(doc: Annotated[str, typer.Argument(help="Doc id, path or title.")]) -> None:
+def sources_show(
+    ctx: typer.Context,
+    doc: Annotated[str, typer.Argument(help="Doc id, path or title.")]) -> None:
     """One document's metadata and chunk headings."""
-    try:
-        kb = knowledge_base()
-        entry = kb.catalog.resolve(doc)
-        keys = kb.record_manager.list_keys(group_ids=[entry.source])
-        got = kb.collection.get(ids=keys, include=["metadatas"]) if keys else {"metadatas": []}
-    except GuideError as exc:
-        raise fail(str(exc)) from None
+    kb = knowledge_base(ctx)
+    entry = kb.catalog.resolve(doc)
+    keys = kb.record_manager.list_keys(group_ids=[entry.source])
+    got = kb.collection.get(ids=keys, include=["metadatas"]) if keys else {"metadatas": []}
     for key, value in entry.as_dict().items():
         _c.out.print(f"[bold]{key}[/bold]: {value}")
     metas = sorted(got["metadatas"], key=lambda m: m.get("chunk_index", 0))
@@ -143,13 +136,19 @@ def sources_show(doc: Annotated[str, typer.Argument(help="Doc id, path or title.
         _c.out.print(f"  #{m.get('chunk_index')} {page}{m.get('heading_path') or '(no heading)'}")
 
 
-@sources_app.command("remove")
-def sources_remove(doc: Annotated[str, typer.Argument(help="Doc id, path or title.")]) -> None:
+def sources_remove(
+    ctx: typer.Context,
+    doc: Annotated[str, typer.Argument(help="Doc id, path or title.")]) -> None:
     """Remove a document and all its chunks from the index."""
-    try:
-        kb = knowledge_base()
-        entry = kb.catalog.resolve(doc)
-        removed = kb.remove_source(entry.source)
-    except GuideError as exc:
-        raise fail(str(exc)) from None
+    kb = knowledge_base(ctx)
+    entry = kb.catalog.resolve(doc)
+    removed = kb.remove_source(entry.source)
     _c.out.print(f"Removed {entry.doc_id} ({entry.title}): {removed} chunks.")
+
+
+def sources_app() -> typer.Typer:
+    app = typer.Typer(help="List, inspect and remove indexed documents.", no_args_is_help=True)
+    app.command("list")(sources_list)
+    app.command("show")(sources_show)
+    app.command("remove")(sources_remove)
+    return app

@@ -16,7 +16,7 @@ from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, Field
 
-from knowledge.errors import IngestError
+from config.errors import IngestError
 from knowledge.metadata_fields import ALL_STAFF
 
 ALIASES: dict[str, tuple[str, ...]] = {

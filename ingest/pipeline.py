@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from filelock import FileLock, Timeout
 
+from config.errors import IngestError, IngestLocked
+from config.settings import Settings
 from ingest.chunking import PIPELINE_VERSION
 from ingest.loaders import is_candidate
 from ingest.metadata import sidecar_path
 from ingest.prepare import PrepareConfig, Prepared, prepare
 from knowledge.base import KnowledgeBase
 from knowledge.catalog import CatalogEntry
-from knowledge.errors import IngestError, IngestLocked
-from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

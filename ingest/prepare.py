@@ -8,11 +8,11 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
+from config.errors import IngestError
 from ingest.chunking import chunk_document
 from ingest.loaders import load_file
 from ingest.metadata import PolicyMetadata, build_metadata
 from knowledge.embeddings import ModelInfo, token_counter
-from knowledge.errors import IngestError
 
 
 @dataclass(frozen=True)

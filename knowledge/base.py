@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_classic.embeddings import CacheBackedEmbeddings
 from langchain_classic.indexes import SQLRecordManager
@@ -16,21 +16,36 @@ from langchain_classic.storage import LocalFileStore
 from langchain_core.documents import Document
 from langchain_core.indexing import IndexingResult, index
 
+from config.settings import Settings
 from knowledge.catalog import Catalog
-from knowledge.embeddings import MiniLMEmbeddings, model_info
-from knowledge.settings import Settings
+from knowledge.embeddings import MiniLMEmbeddings, ModelInfo, model_info
 from knowledge.store import open_collection, open_vector_store
 
 
+class Embedder(Protocol):
+    """What the store needs of an embedding model: the bundled MiniLM, or a test's fake."""
+
+    info: ModelInfo  # the model's files (its tokenizer sizes chunks) and the id recorded
+
+    @property
+    def embedded(self) -> int:
+        """Passages embedded so far in the calling thread (an ingest counts its own)."""
+        ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
 class KnowledgeBase:
-    def __init__(self, settings: Settings, embeddings: MiniLMEmbeddings | None = None) -> None:
+    def __init__(self, settings: Settings, embeddings: Embedder | None = None) -> None:
         settings.ensure_dirs()
         self.settings = settings
         self.model = embeddings.info if embeddings else model_info(settings)
         self._embeddings = embeddings
 
     @cached_property
-    def embeddings(self) -> MiniLMEmbeddings:
+    def embeddings(self) -> Embedder:
         return self._embeddings or MiniLMEmbeddings(self.settings, self.model)
 
     @cached_property
@@ -38,7 +53,7 @@ class KnowledgeBase:
         """Passages already embedded once (by text) are never embedded again."""
         store = LocalFileStore(self.settings.embedding_cache_dir)
         return CacheBackedEmbeddings.from_bytes_store(
-            self.embeddings, store, key_encoder="sha256",
+            self.embeddings, store,  # type: ignore[arg-type]  # duck-typed Embeddings key_encoder="sha256",
             namespace=re.sub(r"[^A-Za-z0-9_.-]", "_", self.model.model_id) + "-",
             batch_size=512,
         )

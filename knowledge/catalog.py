@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine
 from sqlalchemy.engine import Engine
 
-from knowledge.errors import DocumentNotFound
+from config.errors import DocumentNotFound
 
 metadata = MetaData()
 documents = Table(

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-from knowledge.errors import StoreError
-from knowledge.settings import Settings
+from config.errors import StoreError
+from config.settings import Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -22,6 +22,8 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 from sqlalchemy import text
 
+from knowledge.metadata_fields import ChunkMeta
+
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 HEADING_WEIGHT = 2  # times a chunk's context line counts in its keyword text
@@ -44,7 +46,7 @@ class ChunkTable:
 
     ids: list[str]
     texts: list[str]
-    metas: list[dict[str, Any]]
+    metas: list[ChunkMeta]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -124,7 +126,7 @@ def number_words_as_digits(text_: str) -> str:
     return NUMBER_WORD.sub(value, text_)
 
 
-def keyword_text(text_: str, meta: dict[str, Any]) -> str:
+def keyword_text(text_: str, meta: ChunkMeta) -> str:
     """What BM25 indexes for a chunk: its context line ``HEADING_WEIGHT`` times, then the body."""
     context = text_[:int(meta.get("body_offset", 0))].strip()
     return " ".join([context] * (HEADING_WEIGHT - 1) + [text_]) if context else text_

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import ChunkTable, KeywordIndex, record_stamp
-from knowledge.metadata_fields import ALL_STAFF, audiences
+from knowledge.metadata_fields import ALL_STAFF, ChunkMeta, audiences
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (SciFact, DEFRA dev)
@@ -36,11 +36,20 @@ PER_PAGE = 3
 class Retrieved:
     chunk_id: str
     text: str
-    meta: dict[str, Any]
+    meta: ChunkMeta
     score: float  # fused score (or the single ranker's), higher is better
     dense_rank: int | None = None
     keyword_rank: int | None = None
     dense_similarity: float | None = None  # cosine, for deciding whether evidence is weak
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A chunk as indexed."""
+
+    chunk_id: str
+    text: str
+    meta: ChunkMeta
 
 
 @dataclass
@@ -53,7 +62,7 @@ class Snapshot:
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
 
 
-def visible(meta: dict[str, Any], superseded: set[str], audience: str | None) -> bool:
+def visible(meta: ChunkMeta, superseded: set[str], audience: str | None) -> bool:
     if meta.get("doc_id") in superseded:
         return False
     allowed = audiences(meta)
@@ -72,32 +81,69 @@ class HybridRetriever:
         self._checked = 0.0
         self.last_refresh_ms = 0.0
 
-    def snapshot(self) -> Snapshot:
+    def _view(self) -> Snapshot:
         """The in-memory view of the index, rebuilt when the record manager has changed
         (checked at most every ``STAMP_EVERY_S``, so a query does not pay for it)."""
-        now = time.monotonic()
-        if self._snapshot is not None and now - self._checked < STAMP_EVERY_S:
+        if self._snapshot is not None and time.monotonic() - self._checked < STAMP_EVERY_S:
             return self._snapshot
+        return self.refresh()
+
+    def refresh(self) -> Snapshot:
+        """Look at the record manager now and rebuild the view if the index changed. A
+        failed rebuild is not taken as done: the next question tries again."""
         stamp = record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace)
-        self._checked = now
         with self._lock:
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 started = time.perf_counter()
-                exact = self.kb.chunk_count() <= EXACT_SEARCH_UP_TO
-                include = ["documents", "metadatas"] + (["embeddings"] if exact else [])
-                got = self.kb.collection.get(include=include)
-                table = ChunkTable(got["ids"], got["documents"], got["metadatas"])
-                vectors = None
-                if exact and len(table):
-                    vectors = np.asarray(got["embeddings"], dtype=np.float32)
-                    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
-                self._snapshot = Snapshot(
-                    stamp, table, KeywordIndex(table),
-                    {cid: i for i, cid in enumerate(table.ids)},
-                    self.kb.catalog.superseded_ids(), vectors,
-                )
+                self._snapshot = self._build(stamp)
                 self.last_refresh_ms = (time.perf_counter() - started) * 1000
+            self._checked = time.monotonic()
             return self._snapshot
+
+    def _build(self, stamp: tuple[int, str]) -> Snapshot:
+        exact = self.kb.chunk_count() <= EXACT_SEARCH_UP_TO
+        include = ["documents", "metadatas"] + (["embeddings"] if exact else [])
+        got = self.kb.collection.get(include=include)
+        table = ChunkTable(got["ids"], got["documents"], got["metadatas"])
+        vectors = None
+        if exact and len(table):
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        return Snapshot(stamp, table, KeywordIndex(table),
+                        {cid: i for i, cid in enumerate(table.ids)},
+                        self.kb.catalog.superseded_ids(), vectors)
+
+    # -- what callers may read of the view -------------------------------------------------
+    def chunks(self) -> dict[str, Stored]:
+        """Every indexed chunk by id (for evaluations and the documents' passages)."""
+        view = self._view()
+        return {cid: Stored(cid, view.table.texts[i], view.table.metas[i])
+                for cid, i in view.rows.items()}
+
+    def chunk(self, chunk_id: str) -> Stored | None:
+        view = self._view()
+        row = view.rows.get(chunk_id)
+        return None if row is None else Stored(chunk_id, view.table.texts[row],
+                                               view.table.metas[row])
+
+    def term_weights(self) -> Callable[[str], float]:
+        """The keyword index's inverse document frequency of a (stemmed) term."""
+        return self._view().keyword.idf
+
+    def known_terms(self) -> Collection[str]:
+        """The keyword index's vocabulary (stemmed, lower-case terms)."""
+        keyword = self._view().keyword
+        return keyword.bm25.vocab_dict if len(keyword.table) else {}
+
+    def corpus_vectors(self) -> np.ndarray | None:
+        """Unit vectors of every chunk when they are held in memory (small indexes), else
+        None: for measuring how a query relates to the whole corpus."""
+        return self._view().vectors
+
+    @property
+    def searches_in_memory(self) -> bool:
+        """Whether dense search runs exactly in memory (small indexes) or in Chroma's HNSW."""
+        return self._view().vectors is not None
 
     def dense(self, snap: Snapshot, query: str, n: int) -> list[tuple[int, float]]:
         if not len(snap.table):
@@ -119,7 +165,7 @@ class HybridRetriever:
     def search(
         self, query: str, k: int = 8, audience: str | None = None, mode: Mode = "hybrid"
     ) -> list[Retrieved]:
-        snap = self.snapshot()
+        snap = self._view()
         dense = self.dense(snap, query, self.fetch) if mode != "keyword" else []
         keyword = snap.keyword.search(query, self.fetch) if mode != "dense" else []
         scores: dict[int, float] = {}
@@ -149,7 +195,7 @@ class HybridRetriever:
         return [found[row] for row in ranked]
 
 
-def page_of(meta: dict[str, Any]) -> tuple[str, int | None]:
+def page_of(meta: ChunkMeta) -> tuple[str, int | None]:
     return meta.get("source", ""), meta.get("page")
 
 

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
-from knowledge.errors import EmbeddingModelMismatch, StoreError
-from knowledge.settings import Settings
+from config.errors import EmbeddingModelMismatch, StoreError
+from config.settings import Settings
 
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
 

@@ -1,4 +1,4 @@
-"""Refit the evidence model (assistant/data/evidence.json) on the dev sets of two corpora.
+"""Refit the evidence model (assistant/defaults/evidence.json) on the dev sets of two corpora.
 
     .venv/bin/python scripts/fit_evidence.py --index-root /work/cache [--write]
 
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.evidence import FEATURES, EvidenceModel  # noqa: E402
 from bench.evaluate import GOLD_SETS, GoldSet, open_indexed  # noqa: E402
 
-OUT = ROOT / "assistant" / "data" / "evidence.json"
+OUT = ROOT / "assistant" / "defaults" / "evidence.json"
 
 
 def collect(gold: GoldSet, index_root: Path) -> list[dict]:
@@ -76,7 +76,7 @@ def figures(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
             "answerable_kept": round(float(predicted[pos].mean()), 3) if pos.any() else None,
             "unanswerable_refused": round(float(1 - predicted[neg].mean()), 3)
             if neg.any() else None,
-            "rows": int(len(y))}
+            "rows": len(y)}
 
 
 def cross_validated(rows: list[dict], features: tuple[str, ...], folds: int = 5

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
 from tests.fakes.embeddings import HashEmbeddings
 
 ROOT = Path(__file__).resolve().parent.parent

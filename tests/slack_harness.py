@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 from slack_sdk import WebClient
 
 from assistant.core import Assistant
+from bench.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed_headers
+from bench.live_server import LiveServer
 from channels.slack.app import build_slack_app
 from channels.web.app import build_web_app
+from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.settings import Settings
-from tests.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed_headers
-from tests.live_server import LiveServer
 from usage.log import UsageLog
 
 STAFF = "U0STAFF"

@@ -17,15 +17,12 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from config.errors import AccountError
 from usage.schema import login_links, web_users
 
 ROLES = ("manager", "trainer")
 LINK_LIFETIME = dt.timedelta(minutes=15)
 _hasher = PasswordHasher()
-
-
-class AccountError(ValueError):
-    """A clear reason an account could not be created or used."""
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from config.errors import DatabaseUnavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 4_7_1_1  # a PostgreSQL advisory lock id: replicas migrate one at a time
+
+
+def shown(url: str) -> str:
+    """The database's URL as it may be printed: never its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the configured database"
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """SQLAlchemy's errors, where they enter, as one ``DatabaseUnavailable`` naming the
+    database (a server that is down, refuses us, or a URL that cannot work)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseUnavailable(f"the usage log's database {shown(url)} cannot be used: "
+                                  f"{reason}") from exc
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseUnavailable(f"GUIDE_DATABASE_URL is not a database URL Guide can use: "
+                                  f"{shown(url)} ({exc})") from exc
+
+
+def connect(url: str) -> Engine:
+    """An engine on ``url`` with the schema migrated to the newest revision."""
+    with database_errors(url):
+        engine = make_engine(url)
+        migrate(engine)
+        return engine
 
 
 def make_engine(url: str) -> Engine:

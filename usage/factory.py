@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import UsageLog
 from usage.pseudonym import load_or_create_key
 

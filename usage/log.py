@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from usage.database import make_engine, migrate
+from usage.database import connect
 from usage.pseudonym import Pseudonymiser
 from usage.report import Period, usage_figures
 from usage.schema import audit, citations, escalations, event_claims, feedback, questions
@@ -65,9 +65,7 @@ class UsageLog:
     @classmethod
     def open(cls, url: str, key: bytes) -> UsageLog:
         """Connect and migrate to the newest schema."""
-        engine = make_engine(url)
-        migrate(engine)
-        return cls(engine, Pseudonymiser(key))
+        return cls(connect(url), Pseudonymiser(key))
 
     def user_hash(self, surface: str, user: str | None) -> str | None:
         return self.pseudonymise(surface, user) if user else None

@@ -22,6 +22,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.engine import Engine
 
 from usage.schema import citations, escalations, feedback, questions
+from usage.stats import percentile_of_counts
 
 GAP_QUESTIONS = 1000  # the most recent failed questions that are grouped
 GAP_SIMILARITY = 0.6  # cosine: questions at least this close share a topic
@@ -65,26 +66,8 @@ class Period:
                 "until": self.until.isoformat(timespec="seconds")}
 
 
-def percentile_of_counts(counts: Sequence[tuple[float, int]], q: float) -> float | None:
-    """The q-th percentile (linear between ranks, as numpy's) of values given as
-    (value, how many) pairs sorted by value."""
-    total = sum(n for _, n in counts)
-    if not total:
-        return None
-    rank = q * (total - 1)
-    low, frac = int(rank), rank - int(rank)
-
-    def value_at(k: int) -> float:
-        seen = 0
-        for value, n in counts:
-            seen += n
-            if seen > k:
-                return float(value)
-        return float(counts[-1][0])
-
-    below = value_at(low)
-    above = value_at(min(low + 1, total - 1)) if frac else below
-    return round(below + (above - below) * frac, 1)
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def in_period(column: Any, period: Period) -> Any:
@@ -157,8 +140,8 @@ def usage_figures(engine: Engine, period: Period, today: dt.date | None = None
         "feedback": {"helpful": votes.get(True, 0), "unhelpful": votes.get(False, 0),
                      "helpful_rate": round(votes.get(True, 0) / rated, 3) if rated else None},
         "escalations": escalated,
-        "latency_ms": {"p50": percentile_of_counts(pairs, 0.5),
-                       "p95": percentile_of_counts(pairs, 0.95)},
+        "latency_ms": {"p50": rounded(percentile_of_counts(pairs, 0.5)),
+                       "p95": rounded(percentile_of_counts(pairs, 0.95))},
         "top_documents": documents[:TOP_DOCUMENTS],
         "cited_past_review": [d for d in documents
                               if d["review_date"] and d["review_date"] < iso_today],

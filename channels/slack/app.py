@@ -30,7 +30,7 @@ from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,9 @@ class SlackGuide:
         self.settings = settings
         self.assistant = assistant
         self.usage = usage
-        self.uploads = TrainerUploads(DocumentUploads(settings, assistant.kb),
-                                      settings.slack_trainers, settings.slack_trainer_group)
+        documents = DocumentUploads(settings, assistant.kb, assistant.retriever.refresh)
+        self.uploads = TrainerUploads(documents, settings.slack_trainers,
+                                      settings.slack_trainer_group)
         self.contact = settings.default_contact
 
     # -- plumbing ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from channels.slack.render import escape
 from channels.uploads import DocumentUploads, Outcome, safe_name
-from knowledge.errors import IngestError
+from config.errors import IngestError
 
 DOWNLOAD_TIMEOUT_S = 60
 CHUNK = 1 << 16

@@ -10,15 +10,19 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assistant.core import Assistant
 from channels.uploads import DocumentUploads
-from channels.web.pages import TEMPLATES, Web
+from channels.web.chat import ChatPages
+from channels.web.dashboard import DashboardPages
+from channels.web.documents import DocumentPages
+from channels.web.signin import SignInPages
+from channels.web.site import TEMPLATES, Site, blocking
 from channels.web.slack_endpoint import slack_endpoint
-from knowledge.settings import Settings
+from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
 from usage.pseudonym import load_or_create_key
@@ -36,31 +40,18 @@ def session_secret(settings: Settings) -> str:
 def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                   slack_app: Any | None = None, slack_client: Any | None = None,
                   slack_status: str = "not configured") -> Starlette:
-    web = Web(settings, assistant, usage, Accounts(usage.engine),
-              DocumentUploads(settings, assistant.kb), slack_client,
-              Jinja2Templates(directory=str(TEMPLATES)))
+    site = Site(settings, assistant, usage, Accounts(usage.engine),
+                DocumentUploads(settings, assistant.kb, assistant.retriever.refresh), slack_client,
+                Jinja2Templates(directory=str(TEMPLATES)))
 
     async def health(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "documents": len(assistant.kb.catalog.all()),
-                             "slack": slack_status})
+        documents = len(await blocking(assistant.kb.catalog.all))
+        return JSONResponse({"status": "ok", "documents": documents, "slack": slack_status})
 
-    routes = [
-        Route("/", web.chat),
-        Route("/healthz", health),
-        Route("/api/ask", web.ask, methods=["POST"]),
-        Route("/api/feedback", web.feedback, methods=["POST"]),
-        Route("/login", web.login_page, methods=["GET"]),
-        Route("/login", web.login, methods=["POST"]),
-        Route("/login/link", web.send_link, methods=["POST"]),
-        Route("/login/link", web.redeem_link, methods=["GET"], name="redeem_link"),
-        Route("/logout", web.logout, methods=["POST"]),
-        Route("/dashboard", web.dashboard),
-        Route("/dashboard/export.{kind:str}", web.export),
-        Route("/documents", web.documents),
-        Route("/documents/upload", web.upload, methods=["POST"]),
-        Route("/documents/{action:str}", web.change_document, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
-    ]
+    routes: list[BaseRoute] = [Route("/healthz", health)]
+    for pages in (ChatPages, SignInPages, DashboardPages, DocumentPages):
+        routes += pages(site).routes()
+    routes.append(Mount("/static", StaticFiles(directory=str(STATIC)), name="static"))
     if slack_app is not None:
         routes.append(Route("/slack/events", slack_endpoint(slack_app), methods=["POST"]))
     middleware = [Middleware(SessionMiddleware, secret_key=session_secret(settings),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from config.errors import IngestError
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
 from ingest.loaders.markdown import load_markdown
 from ingest.loaders.pdf import load_pdf
 from ingest.loaders.text import load_text
 from ingest.model import ParsedDocument
-from knowledge.errors import IngestError
 
 Loader = Callable[[Path], ParsedDocument]
 

@@ -12,9 +12,9 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from config.errors import IngestError
 from ingest.loaders.tables import rows_to_text
 from ingest.model import Block, ParsedDocument
-from knowledge.errors import IngestError
 
 HEADING_STYLE = re.compile(r"^(?:heading|título|titre|überschrift)\s*(\d)", re.I)
 LIST_STYLE = re.compile(r"list", re.I)

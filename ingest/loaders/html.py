@@ -7,10 +7,10 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Tag
 
+from config.errors import IngestError
 from ingest.loaders.tables import rows_to_text
 from ingest.loaders.text import decode_bytes
 from ingest.model import Block, ParsedDocument
-from knowledge.errors import IngestError
 
 # Page furniture that is never guidance.
 BOILERPLATE = [

@@ -16,10 +16,10 @@ import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 
+from config.errors import IngestError
 from ingest.loaders.html import parse_html
 from ingest.loaders.text import decode_bytes
 from ingest.model import Block, ParsedDocument
-from knowledge.errors import IngestError
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
 # Templating left in some sites' front matter/body (ERB, Liquid): never guidance text.

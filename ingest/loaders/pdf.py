@@ -9,9 +9,9 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
+from config.errors import IngestError
 from ingest.loaders.text import heading_level
 from ingest.model import Block, ParsedDocument
-from knowledge.errors import IngestError
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDFs are common
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from config.errors import IngestError
 from ingest.model import Block, ParsedDocument
-from knowledge.errors import IngestError
 
 # "3.2 Sharing with police", "Section 4: Retention", "PART 2 - SCOPE"
 NUMBERED_HEADING = re.compile(

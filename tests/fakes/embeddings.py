@@ -12,21 +12,18 @@ from dataclasses import replace
 
 from langchain_core.embeddings import Embeddings
 
+from config.settings import Settings
 from knowledge.embeddings import model_info
-from knowledge.settings import Settings
 
 DIMS = 256
 
 
 class HashEmbeddings(Embeddings):
+    """A ``knowledge.base.Embedder``."""
+
     def __init__(self, settings: Settings, model_id: str = "test:hash-embeddings") -> None:
         self.info = replace(model_info(settings), model_id=model_id)
-        self.dtype = "float32"
         self.embedded = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.info.model_id
 
     def _vector(self, text: str) -> list[float]:
         vec = [0.0] * DIMS

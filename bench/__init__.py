@@ -1,0 +1,1 @@
+"""Measurement: `guide eval` and the benchmarks (each prints its figures beside a baseline)."""

@@ -1,0 +1,155 @@
+"""``guide bench slack``: signed events fired concurrently at the HTTP adapter.
+
+Events go to the production web app (Bolt behind Starlette and uvicorn) on a loopback port;
+answers go to a stand-in for Slack's Web API. Some deliveries are repeated, the way Slack
+retries, to count duplicates. The baseline is the same bot answering before it acks
+(``process_before_response``), the way a naive bot is written.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from slack_sdk import WebClient
+
+from bench.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed_headers
+from bench.figures import latency
+from bench.indexed import SAMPLE, indexed_assistant
+from bench.live_server import LiveServer
+from channels.slack.app import build_slack_app
+from channels.web.app import build_web_app
+from config.settings import Settings
+from usage.factory import open_usage_log
+
+QUESTIONS = [
+    "How do I reset my MFA?",
+    "Can I email a risk assessment to the council?",
+    "How do I share information with the police?",
+    "Can I use a USB stick to move files?",
+    "Can I put OFFICIAL data into ChatGPT?",
+    "How do I report a lost laptop?",
+]
+ACK_LIMIT_S = 3.0
+
+
+Sign = Callable[[str], dict[str, str]]  # a body -> Slack's signature headers for it
+
+
+def signed_post(url: str, sign: Sign, payload: dict[str, Any],
+                extra: dict[str, str] | None = None) -> tuple[int, float]:
+    body = json.dumps(payload)
+    headers = {**sign(body), **(extra or {})}
+    started = time.perf_counter()
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - started
+
+
+def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: float,
+         retries: float, posted: Callable[[], list[dict[str, Any]]],
+         wait_s: float = 120.0) -> dict[str, Any]:
+    """Send ``events`` mentions at ``rate`` per second (plus a share of retried deliveries)
+    and wait for their answers; returns the figures."""
+    run = uuid.uuid4().hex[:6]
+    acks: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+    channel = f"CBENCH{run}"
+
+    def send(n: int, retry: bool) -> None:
+        ts = f"{1_700_000_000 + n}.{run_number:06d}"
+        event = {"type": "app_mention", "user": f"UBENCH{n % 25}", "channel": channel,
+                 "ts": ts, "text": f"<@{bot_user}> {QUESTIONS[n % len(QUESTIONS)]}"}
+        payload = {"token": "bench", "team_id": team, "api_app_id": "ABENCH",
+                   "type": "event_callback", "event_id": f"Ev{run}{n}", "event": event,
+                   "event_time": int(time.time())}
+        extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} \
+            if retry else None
+        status, seconds = signed_post(url, sign, payload, extra)
+        with lock:
+            acks.append(seconds)
+            statuses.append(status)
+
+    run_number = int(run, 16) % 1_000_000
+    every = max(1, round(1 / retries)) if retries else 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for n in range(events):
+            pool.submit(send, n, False)
+            if every and n % every == 0:
+                pool.submit(send, n, True)  # Slack delivering the same event again
+            time.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
+    sent_s = time.perf_counter() - started
+    deadline = time.monotonic() + wait_s
+    mine: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        mine = [p for p in posted() if p.get("channel") == channel]
+        if len({p.get("thread_ts") for p in mine}) >= events:
+            break
+        time.sleep(0.1)
+    time.sleep(1.0)  # let any late duplicate arrive
+    mine = [p for p in posted() if p.get("channel") == channel]
+    answered_at = time.perf_counter() - started
+    threads = [p.get("thread_ts") for p in mine]
+    return {
+        "events": events,
+        "deliveries": len(statuses),
+        "rate_per_s": rate,
+        "acks_ok": sum(1 for s in statuses if s == 200),
+        "ack_ms": latency([a * 1000 for a in acks]),
+        "acks_over_3s": sum(1 for a in acks if a > ACK_LIMIT_S),
+        "answers_posted": len(set(threads)),
+        "duplicates": len(threads) - len(set(threads)),
+        "lost": events - len(set(threads)),
+        "send_seconds": round(sent_s, 2),
+        "all_answered_after_s": round(answered_at, 2),
+        "answers_per_s": round(len(set(threads)) / answered_at, 1) if answered_at else None,
+    }
+
+
+def summary_ok(figures: dict[str, Any]) -> bool:
+    return (figures["acks_over_3s"] == 0 and figures["duplicates"] == 0
+            and figures["lost"] == 0 and figures["acks_ok"] == figures["deliveries"])
+
+
+def run(settings: Settings, events: int, rate: float, retries: float, baseline: bool
+        ) -> dict[str, dict[str, Any]]:
+    """Ack latency, answers, duplicates and losses for ``events`` signed events at the HTTP
+    adapter, beside (``baseline``) a bot that answers before it acks."""
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="guide-bench-slack-") as tmp, FakeSlack() as fake:
+        settings = settings.model_copy(update={
+            "data_dir": Path(tmp), "slack_bot_token": SecretStr(BOT_TOKEN),
+            "slack_signing_secret": SecretStr(SIGNING_SECRET), "slack_mode": "http",
+            "slack_api_url": fake.api_url})
+        usage = open_usage_log(settings)
+        assistant = indexed_assistant(settings, SAMPLE, usage)
+        assistant.ask("warm up")
+        runs = [("guide", False)] + ([("baseline_answer_before_ack", True)] if baseline else [])
+        for name, before in runs:
+            client = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+            app = build_slack_app(settings, assistant, usage, client=client,
+                                  process_before_response=before)
+            with LiveServer(build_web_app(settings, assistant, usage, slack_app=app)) as server:
+                figures[name] = fire(
+                    server.url + "/slack/events", signed_headers, TEAM, BOT_USER, events, rate,
+                    retries, lambda: [c.body for c in fake.of("chat.postMessage")])
+            figures[name]["target_met"] = summary_ok(figures[name])
+    return figures

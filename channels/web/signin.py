@@ -1,0 +1,91 @@
+"""Signing in to the web pages: by password, or by a one-time link sent in Slack."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from channels.web import messages as text
+from channels.web.security import csrf_ok, sign_in
+from channels.web.site import Site, blocking
+
+log = logging.getLogger(__name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return ""
+
+
+def home_of(role: str) -> str:
+    return "/dashboard" if role == "manager" else "/documents"
+
+
+class SignInPages:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/login", self.login_page, methods=["GET"]),
+                Route("/login", self.login, methods=["POST"]),
+                Route("/login/link", self.send_link, methods=["POST"]),
+                Route("/login/link", self.redeem_link, methods=["GET"], name="redeem_link"),
+                Route("/logout", self.logout, methods=["POST"])]
+
+    async def login_page(self, request: Request) -> Response:
+        return self.site.page(request, "login.html",
+                              next=safe_next(request.query_params.get("next")),
+                              slack=self.site.slack_client is not None)
+
+    async def login(self, request: Request) -> Response:
+        site = self.site
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return site.bad_csrf(request)
+        user = await blocking(site.accounts.authenticate, str(form.get("email", "")),
+                              str(form.get("password", "")))
+        if user is None:
+            return site.page(request, "login.html", 401, error=text.WRONG_PASSWORD,
+                             next=safe_next(str(form.get("next", ""))),
+                             slack=site.slack_client is not None)
+        sign_in(request, user.email, user.role)
+        await blocking(site.usage.audit, user.email, "sign-in", "password")
+        return RedirectResponse(safe_next(str(form.get("next", ""))) or home_of(user.role), 303)
+
+    async def send_link(self, request: Request) -> Response:
+        site = self.site
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return site.bad_csrf(request)
+        user = await blocking(site.accounts.get, str(form.get("email", "")))
+        if user and user.slack_user and site.slack_client is not None:
+            token = await blocking(site.accounts.issue_link, user.email)
+            url = str(request.url_for("redeem_link").include_query_params(token=token))
+            try:
+                await blocking(site.slack_client.chat_postMessage, channel=user.slack_user,
+                               text=text.SIGN_IN_LINK.format(url=url), unfurl_links=False)
+            except Exception:
+                log.exception("could not send a sign-in link in Slack")
+        site.flash(request, text.LINK_SENT)  # the same answer whether or not the account exists
+        return RedirectResponse("/login", 303)
+
+    async def redeem_link(self, request: Request) -> Response:
+        site = self.site
+        user = await blocking(site.accounts.redeem_link, request.query_params.get("token", ""))
+        if user is None:
+            return site.message(request, *text.LINK_EXPIRED, 400)
+        sign_in(request, user.email, user.role)
+        await blocking(site.usage.audit, user.email, "sign-in", "slack link")
+        return RedirectResponse(home_of(user.role), 303)
+
+    async def logout(self, request: Request) -> Response:
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return self.site.bad_csrf(request)
+        request.session.clear()
+        return RedirectResponse("/", 303)

@@ -1,0 +1,1 @@
+"""The config leaf: Settings and the error hierarchy. It imports nothing of Guide's."""

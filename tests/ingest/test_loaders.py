@@ -1,0 +1,209 @@
+"""Each loader on small files the tests make, and every bad input trainers will bring."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from config.errors import IngestError
+from ingest.loaders import is_candidate, load_file
+from tests.files import (
+    make_docx,
+    make_encrypted_pdf,
+    make_legacy_doc,
+    make_pdf,
+    make_scanned_pdf,
+)
+
+POLICY_PAGES = [
+    [("h1", "Sharing with the police"),
+     ("p", "1.1 Police requests must be made in writing on the disclosure form."),
+     ("h2", "Emergencies"),
+     ("p", "2.1 In an emergency you may disclose the minimum by telephone.")],
+    [("h2", "Records"),
+     ("p", "3.1 Keep a copy of every disclosure for six years.")],
+]
+
+
+def raw(data: bytes):
+    def make(path):
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+def headings_of(doc):
+    return [(b.level, b.text) for b in doc.blocks if b.kind == "heading"]
+
+
+def test_pdf_pages_and_outline_headings(tmp_path):
+    doc = load_file(make_pdf(tmp_path / "police.pdf", POLICY_PAGES, title="Police procedure",
+                             author="Information Governance"))
+    assert doc.format == "pdf" and doc.pages == 2 and doc.title == "Police procedure"
+    assert doc.metadata["owner"] == "Information Governance"
+    assert headings_of(doc) == [(1, "Sharing with the police"), (2, "Emergencies"),
+                                (2, "Records")]
+    para = {b.text: b.page for b in doc.blocks if b.kind == "paragraph"}
+    assert para["3.1 Keep a copy of every disclosure for six years."] == 2
+    assert para["2.1 In an emergency you may disclose the minimum by telephone."] == 1
+    # the heading comes right before the paragraphs it governs
+    texts = [b.text for b in doc.blocks]
+    assert texts.index("Emergencies") == texts.index(
+        "2.1 In an emergency you may disclose the minimum by telephone.") - 1
+
+
+def test_pdf_without_outline_uses_numbered_headings(tmp_path):
+    pdf = tmp_path / "plain.pdf"
+    from fpdf import FPDF
+
+    writer = FPDF()
+    writer.add_page()
+    writer.set_font("Helvetica", "", 11)
+    for line in ["1. Introduction", "This procedure explains how to share data safely.",
+                 "2. Retention", "Keep records for six years."]:
+        writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        writer.ln(2)
+    writer.output(str(pdf))
+    doc = load_file(pdf)
+    assert headings_of(doc) == [(1, "1. Introduction"), (1, "2. Retention")]
+
+
+def test_docx_headings_table_and_core_properties(tmp_path):
+    doc = load_file(make_docx(tmp_path / "isa.docx", title="Health ISA", author="IG Team",
+                              keywords="audience=probation; review_date=2027-09-30"))
+    assert doc.format == "docx" and doc.title == "Health ISA"
+    assert doc.metadata["owner"] == "IG Team"
+    assert (1, "1. Purpose") in headings_of(doc) and (2, "2.1 Retention") in headings_of(doc)
+    table = next(b for b in doc.blocks if b.kind == "table")
+    # each row reads on its own, with its column names
+    assert "Information: Attendance; Purpose: Monitoring licence conditions" in table.text
+
+
+def test_html_drops_boilerplate_keeps_structure(tmp_path):
+    page = tmp_path / "guide.html"
+    page.write_text("""<html><head><title>Secure email - Intranet</title>
+        <meta name="review_date" content="2027-01-01"></head><body>
+        <header>Intranet home</header><nav><a href="/">Home</a> &gt; IT</nav>
+        <div class="cookie-banner">We use cookies</div>
+        <main><h1>Secure email</h1><p>Use <b>secure email</b> for OFFICIAL-SENSITIVE.</p>
+        <h2>Secure domains</h2>
+        <table><tr><th>Partner</th><th>Domain</th></tr><tr><td>Council</td><td>gov.uk</td></tr>
+        </table><ul><li>Never forward to personal email.</li><li>Check the address.</li></ul>
+        </main><footer>Copyright Westbrook</footer></body></html>""")
+    doc = load_file(page)
+    text = "\n".join(b.text for b in doc.blocks)
+    assert doc.title == "Secure email" and doc.metadata["review_date"] == "2027-01-01"
+    for chrome in ("Intranet home", "Home", "cookies", "Copyright"):
+        assert chrome not in text
+    assert "Use secure email for OFFICIAL-SENSITIVE." in text
+    assert "Partner: Council; Domain: gov.uk" in text
+    assert "- Never forward to personal email.\n- Check the address." in text
+    assert headings_of(doc) == [(1, "Secure email"), (2, "Secure domains")]
+
+
+def test_markdown_front_matter_and_headings(tmp_path):
+    md = tmp_path / "mfa.md"
+    md.write_text("---\ntitle: MFA resets\nowner: IT Service Desk\nreview_date: 2027-02-01\n"
+                  "---\n# Resetting MFA\n\nCall the **Service Desk** on extension 4000.\n\n"
+                  "## Locked out\n\n| Attempts | Lock |\n|---|---|\n| 5 | 30 minutes |\n")
+    doc = load_file(md)
+    assert doc.title == "MFA resets" and doc.metadata["owner"] == "IT Service Desk"
+    assert headings_of(doc) == [(1, "Resetting MFA"), (2, "Locked out")]
+    text = "\n".join(b.text for b in doc.blocks)
+    assert "Call the Service Desk on extension 4000." in text  # prose, not Markdown syntax
+    assert "Attempts: 5; Lock: 30 minutes" in text
+
+
+def test_markdown_summary_is_the_opening_paragraph(tmp_path):
+    md = tmp_path / "data.md"
+    md.write_text("---\ntitle: Using data with AI\ndescription: What data you can put into an "
+                  "AI tool depends on its *classification*.\n---\n# Using data with AI\n\n"
+                  "## The table\n\nOFFICIAL is allowed in enterprise tools.\n")
+    doc = load_file(md)
+    assert [(b.kind, b.text) for b in doc.blocks[:3]] == [
+        ("heading", "Using data with AI"),
+        ("summary", "What data you can put into an AI tool depends on its classification."),
+        ("heading", "The table")]
+    # a page whose body already opens with its summary does not say it twice
+    md.write_text("---\ndescription: Keep data safe.\n---\nKeep data safe.\n\nMore text here.\n")
+    assert [b.text for b in load_file(md).blocks] == ["Keep data safe.", "More text here."]
+
+
+def test_markdown_with_template_front_matter(tmp_path):
+    md = tmp_path / "erb.md"
+    md.write_text('---\ntitle: Hosting\nlast_reviewed_on: <%= Date.today %>\n---\n'
+                  "# Hosting\n\nUse the approved platform. <%= partial 'x' %>\n")
+    doc = load_file(md)
+    assert doc.title == "Hosting"
+    assert "Use the approved platform." in doc.blocks[1].text and "<%" not in doc.blocks[1].text
+
+
+def test_plain_text_numbered_headings(tmp_path):
+    txt = tmp_path / "media.txt"
+    txt.write_text("REMOVABLE MEDIA POLICY\n\n1. SCOPE\n\nThis covers USB sticks.\n\n"
+                   "2.1 Only encrypted sticks may be used.\n")
+    doc = load_file(txt)
+    assert headings_of(doc)[:2] == [(1, "REMOVABLE MEDIA POLICY"), (1, "1. SCOPE")]
+    assert any(b.text == "2.1 Only encrypted sticks may be used." for b in doc.blocks)
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "reason"),
+    [
+        ("old.doc", make_legacy_doc, "legacy Word 97 format: save as .docx"),
+        ("renamed.docx", make_legacy_doc, "legacy Word 97 format"),
+        ("empty.pdf", raw(b""), "empty file"),
+        ("empty.md", raw(b"---\ntitle: x\n---\n"), "document is empty"),
+        ("corrupt.pdf", raw(b"%PDF-1.4\n garbage \x00\x01"),
+         "corrupt or unreadable PDF"),
+        ("corrupt.docx", raw(b"PK\x03\x04 not really a zip"),
+         "not a valid .docx"),
+        ("scanned.pdf", make_scanned_pdf, "no text layer"),
+        ("sheet.xlsx", raw(b"PK\x03\x04"), "spreadsheets"),
+        ("data.bin", raw(b"\x00\x01"), "unsupported file type .bin"),
+    ],
+)
+def test_bad_input_has_clear_reason(tmp_path, name, make, reason):
+    path = make(tmp_path / name)
+    with pytest.raises(IngestError) as info:
+        load_file(path)
+    assert reason in str(info.value)
+
+
+def test_docx_that_is_a_zip_without_word_parts(tmp_path):
+    path = tmp_path / "fake.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("hello.txt", "hi")
+    with pytest.raises(IngestError, match=r"not a valid \.docx"):
+        load_file(path)
+
+
+def test_encrypted_pdf(tmp_path):
+    plain = make_pdf(tmp_path / "plain.pdf", POLICY_PAGES)
+    locked = make_encrypted_pdf(tmp_path / "locked.pdf", plain)
+    with pytest.raises(IngestError, match="encrypted PDF: remove the password"):
+        load_file(locked)
+
+
+def test_owner_only_encryption_opens(tmp_path):
+    """PDFs 'protected' only against editing open with an empty password and index."""
+    plain = make_pdf(tmp_path / "plain.pdf", POLICY_PAGES)
+    locked = make_encrypted_pdf(tmp_path / "owner.pdf", plain, password="")
+    assert load_file(locked).pages == 2
+
+
+def test_huge_file_refused(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 300_000)
+    with pytest.raises(IngestError, match="over the 1 MB limit"):
+        load_file(big, max_bytes=1_000_000)
+
+
+def test_directory_walk_candidates(tmp_path):
+    for name in ["a.pdf", "b.docx", "c.md", "d.doc", "x.meta.yaml", "~$lock.docx", ".hidden.md",
+                 "LICENCE", "data.csv"]:
+        (tmp_path / name).write_text("x")
+    picked = sorted(p.name for p in tmp_path.iterdir() if is_candidate(p))
+    assert picked == ["a.pdf", "b.docx", "c.md", "d.doc"]

@@ -1,0 +1,64 @@
+"""Policy metadata from front matter, core properties, PDF info and sidecars."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from config.errors import IngestError
+from ingest.loaders import load_file
+from ingest.metadata import build_metadata
+from tests.files import make_docx, make_pdf
+
+
+def test_sidecar_wins_and_dates_normalise(tmp_path):
+    txt = tmp_path / "media.txt"
+    txt.write_text("Only encrypted sticks.\n")
+    (tmp_path / "media.meta.yaml").write_text(
+        "title: Removable Media\nversion: 1.3\neffective_date: 01/09/2022\n"
+        "review_date: 1 September 2024\naudience: [prisons, probation]\n")
+    meta = build_metadata(txt, {"title": "ignored"}, None)
+    assert meta.title == "Removable Media" and meta.version == "1.3"
+    assert meta.effective_date == "2022-09-01"  # UK day-first
+    assert meta.review_date == "2024-09-01"
+    assert meta.audience == ["prisons", "probation"]
+    assert meta.is_past_review(dt.date(2026, 1, 1))
+    assert not meta.is_past_review(dt.date(2024, 1, 1))
+
+
+def test_docx_and_pdf_properties(tmp_path):
+    docx_path = make_docx(tmp_path / "isa.docx", title="Health ISA", author="IG",
+                          keywords="audience=probation; review_date=2027-09-30; version=1.5")
+    doc = load_file(docx_path)
+    meta = build_metadata(docx_path, doc.metadata, doc.title)
+    assert (meta.title, meta.owner, meta.version) == ("Health ISA", "IG", "1.5")
+    assert meta.audience == ["probation"] and meta.review_date == "2027-09-30"
+
+    pdf_path = make_pdf(tmp_path / "p.pdf", [[("p", "Text.")]], title="Strategy",
+                        author="Digital", keywords="supersedes=strategy-2020")
+    doc = load_file(pdf_path)
+    meta = build_metadata(pdf_path, doc.metadata, doc.title)
+    assert (meta.title, meta.owner, meta.supersedes) == ("Strategy", "Digital",
+                                                          ["strategy-2020"])
+
+
+def test_review_in_period(tmp_path):
+    md = tmp_path / "page.md"
+    meta = build_metadata(md, {"last_reviewed_on": "2025-01-10", "review_in": "6 months"}, "T")
+    assert meta.effective_date == "2025-01-10" and meta.review_date == "2025-07-10"
+
+
+def test_defaults_and_cli_audience(tmp_path):
+    path = tmp_path / "My_Policy-File.md"
+    assert build_metadata(path, {}, None).audience == ["all-staff"]
+    meta = build_metadata(path, {}, None, default_audience="probation")
+    assert meta.audience == ["probation"] and meta.doc_id == "my-policy-file"
+    assert meta.title == "My Policy File"
+
+
+def test_bad_sidecar_is_reported(tmp_path):
+    path = tmp_path / "x.md"
+    (tmp_path / "x.meta.yaml").write_text("title: [unclosed\n")
+    with pytest.raises(IngestError, match=r"x\.meta\.yaml is not valid YAML"):
+        build_metadata(path, {}, None)
