@@ -1,6 +1,6 @@
 """Refit the evidence model (assistant/defaults/evidence.json) on the dev sets of two corpora.
 
-    .venv/bin/python scripts/fit_evidence.py --index-root /work/cache [--write]
+    .venv/bin/python scripts/fit_evidence.py --index-root DIR [--evaldata DIR] [--write]
 
 For every dev row that reaches the evidence check, the signals of ``assistant.evidence`` are
 measured with the real model over a persistent index of that row's corpus (built or updated
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.evidence import FEATURES, EvidenceModel  # noqa: E402
-from bench.evaluate import GOLD_SETS, GoldSet, open_indexed  # noqa: E402
+from bench.evaluate import GoldSet, dev_sets, open_indexed  # noqa: E402
 
 OUT = ROOT / "assistant" / "defaults" / "evidence.json"
 
@@ -110,11 +110,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index-root", type=Path, default=Path("data"),
                         help="Where the persistent eval indexes live (eval-<set>/).")
+    parser.add_argument("--evaldata", type=Path, default=Path("../shared/evaldata"),
+                        help="The evaluation data folder.")
     parser.add_argument("--write", action="store_true", help=f"Write {OUT.name}.")
     parser.add_argument("--rows", type=Path, help="Also save the measured rows (JSON).")
     args = parser.parse_args()
 
-    rows = [r for gold in GOLD_SETS.values() for r in collect(gold, args.index_root)]
+    sets = dev_sets(args.evaldata)
+    missing = [g.name for g in sets.values() if not g.available]
+    if missing:
+        parser.error(f"not found under {args.evaldata}: {', '.join(missing)}")
+    rows = [r for gold in sets.values() for r in collect(gold, args.index_root)]
     if args.rows:
         args.rows.write_text(json.dumps(rows, indent=1))
     report = {"all signals": cross_validated(rows, FEATURES)}
@@ -126,7 +132,7 @@ def main() -> None:
     print(json.dumps(model.__dict__, indent=1))
     if args.write:
         OUT.write_text(json.dumps({**model.__dict__, "features": list(model.features),
-                                   "fitted_on": sorted(GOLD_SETS), "rows": len(rows)},
+                                   "fitted_on": sorted(sets), "rows": len(rows)},
                                   indent=1) + "\n")
         print(f"wrote {OUT}")
 
