@@ -24,8 +24,8 @@ from assistant.llm import build_chat_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
-from assistant.refusals import refusal
-from assistant.terms import content_terms, phrase_pattern
+from assistant.refusals import refusal, task_request
+from assistant.terms import content_terms, phrase_pattern, stem
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -160,6 +160,11 @@ class Assistant:
                           text=msg.TALK_TO_A_PERSON.format(
                               contact=self.settings.default_contact))
 
+        if task_request(question):
+            contact = self.settings.default_contact
+            return Answer(status="cannot_answer", question=question, contact=contact,
+                          timings_ms=timings,
+                          text=msg.NOT_A_GUIDANCE_QUESTION.format(contact=contact))
         query = self.search_query(question, earlier)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
                                        audience=audience)
@@ -176,7 +181,11 @@ class Assistant:
         its conversation, abbreviations expanded, and the incident procedure's words for a
         mishap."""
         reading = read(self.contextualise(question, earlier))
-        return self.with_incident_words(self.glossary.expand(reading.query))
+        return self.with_incident_words(self.glossary.expand(reading.query, self.corpus_uses))
+
+    def corpus_uses(self, word: str) -> bool:
+        """Whether some passage of the guidance contains ``word``."""
+        return stem(word.lower()) in self.retriever.known_terms()
 
     def with_incident_words(self, query: str) -> str:
         return f"{query} {self.settings.incident_words}" if WENT_WRONG.search(query) else query
@@ -213,8 +222,7 @@ class Assistant:
             matrix = self.sentence_vectors([s.text for s in sentences])
             sims = (matrix @ vectors.T).max(axis=1).tolist()
         values = signals(vectors, hits, sims, self.retriever.corpus_vectors())
-        values.update(lexical(ask, hits, self.retriever.known_terms(),
-                              self.retriever.term_weights(), set(self.glossary.terms)))
+        values.update(lexical(ask, self.retriever.known_terms(), set(self.glossary.terms)))
         return values, sentences, sims
 
     def compose(self, question: str, query: str, hits: list[Retrieved],

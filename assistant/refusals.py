@@ -74,6 +74,18 @@ LEGAL_REQUEST = re.compile(
     r"(?:legally )?liable\b|\bsue\b", re.I)
 
 
+# Asking Guide to do the asker's work ("can you write my performance review?") rather than
+# what the guidance says: not something the documents answer.
+TASK_REQUEST = re.compile(
+    r"^\s*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:write|draft|compose|"
+    r"fill in|fill out|complete|do)\s+(?:me\s+)?(?:my|our|a|an|the)\b(?!.{0,60}\b(?:rules?|"
+    r"guidance|policy|steps)\b)", re.I)
+
+
+def task_request(text: str) -> bool:
+    return bool(TASK_REQUEST.search(text))
+
+
 def pasted_block(text: str) -> bool:
     """A request to process text followed (or preceded) by a block of it: a long message
     whose bulk is not a question, split from the request by a line break or a colon."""

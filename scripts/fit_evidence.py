@@ -8,7 +8,10 @@ incrementally under --index-root), labelled answerable (expected ``answered`` or
 ``need_more_detail``) or not (``cannot_answer``), and a logistic regression is fitted on both
 sets together. It prints in-sample figures, the figures when trained on one set and tested on
 the other, stratified k-fold figures, and the same with each signal left out in turn.
-Nothing is fitted to single rows: four signals, one weight each, a 0.5 threshold.
+Nothing is fitted to single rows: six signals, one weight each, and a threshold set by a
+stated cost, not by rows: an answer quoted from passages that do not answer misleads staff,
+so it counts --wrong-answer-cost times a refusal that sends them to a person (answer when
+p >= cost / (1 + cost); 3 gives 0.75).
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ def fit(x: np.ndarray, y: np.ndarray):
     return model.fit(x, y)
 
 
+THRESHOLD = 0.5  # set from --wrong-answer-cost in main()
+
+
 def figures(y: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     pos, neg = y == 1, y == 0
     return {"accuracy": round(float((predicted == y).mean()), 3),
@@ -85,14 +91,17 @@ def cross_validated(rows: list[dict], features: tuple[str, ...], folds: int = 5
 
     x, y = matrix(rows, features)
     sets = np.array([r["set"] for r in rows])
-    out = {"in_sample": figures(y, fit(x, y).predict(x))}
+    def decide(model, rows_x: np.ndarray) -> np.ndarray:
+        return (model.predict_proba(rows_x)[:, 1] >= THRESHOLD).astype(int)
+
+    out = {"in_sample": figures(y, decide(fit(x, y), x))}
     for held in sorted(set(sets)):
         train, test = sets != held, sets == held
-        out[f"train_other_test_{held}"] = figures(y[test], fit(x[train], y[train]).predict(
-            x[test]))
+        out[f"train_other_test_{held}"] = figures(y[test], decide(fit(x[train], y[train]),
+                                                                  x[test]))
     predicted = np.zeros_like(y)
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
-        predicted[test] = fit(x[train], y[train]).predict(x[test])
+        predicted[test] = decide(fit(x[train], y[train]), x[test])
     out[f"{folds}_fold"] = figures(y, predicted)
     return out
 
@@ -103,7 +112,7 @@ def to_model(rows: list[dict], features: tuple[str, ...]) -> EvidenceModel:
     scaler, lr = pipeline[0], pipeline[-1]
     return EvidenceModel(features, scaler.mean_.round(6).tolist(),
                          scaler.scale_.round(6).tolist(), lr.coef_[0].round(6).tolist(),
-                         round(float(lr.intercept_[0]), 6), 0.5)
+                         round(float(lr.intercept_[0]), 6), THRESHOLD)
 
 
 def main() -> None:
@@ -114,13 +123,22 @@ def main() -> None:
                         help="The evaluation data folder.")
     parser.add_argument("--write", action="store_true", help=f"Write {OUT.name}.")
     parser.add_argument("--rows", type=Path, help="Also save the measured rows (JSON).")
+    parser.add_argument("--wrong-answer-cost", type=float, default=3.0,
+                        help="Cost of a wrong answer against a wrong refusal (default 3).")
+    parser.add_argument("--from-rows", type=Path,
+                        help="Fit on rows saved by --rows instead of measuring them again.")
     args = parser.parse_args()
+    global THRESHOLD
+    THRESHOLD = round(args.wrong_answer_cost / (1 + args.wrong_answer_cost), 4)
 
     sets = dev_sets(args.evaldata)
-    missing = [g.name for g in sets.values() if not g.available]
-    if missing:
-        parser.error(f"not found under {args.evaldata}: {', '.join(missing)}")
-    rows = [r for gold in sets.values() for r in collect(gold, args.index_root)]
+    if args.from_rows:
+        rows = json.loads(args.from_rows.read_text())
+    else:
+        missing = [g.name for g in sets.values() if not g.available]
+        if missing:
+            parser.error(f"not found under {args.evaldata}: {', '.join(missing)}")
+        rows = [r for gold in sets.values() for r in collect(gold, args.index_root)]
     if args.rows:
         args.rows.write_text(json.dumps(rows, indent=1))
     report = {"all signals": cross_validated(rows, FEATURES)}
@@ -132,7 +150,8 @@ def main() -> None:
     print(json.dumps(model.__dict__, indent=1))
     if args.write:
         OUT.write_text(json.dumps({**model.__dict__, "features": list(model.features),
-                                   "fitted_on": sorted(sets), "rows": len(rows)},
+                                   "fitted_on": sorted(sets), "rows": len(rows),
+                                   "wrong_answer_cost": args.wrong_answer_cost},
                                   indent=1) + "\n")
         print(f"wrote {OUT}")
 
