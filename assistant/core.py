@@ -183,6 +183,15 @@ class Assistant:
         reading = read(self.contextualise(question, earlier))
         return self.with_incident_words(self.glossary.expand(reading.query, self.corpus_uses))
 
+    def focus(self, query: str) -> str:
+        """What the evidence and the quotes are measured against: the ask, unless it says
+        too little on its own ("What now?", "do we have to?"), then the whole message; a
+        mishap's ask keeps the incident procedure's words."""
+        ask = read(query).ask
+        if WENT_WRONG.search(query):  # what to do now is the incident procedure's answer
+            return self.with_incident_words(ask if ask != query else "").strip()
+        return ask if len(content_terms(ask)) >= 3 else query
+
     def corpus_uses(self, word: str) -> bool:
         """Whether some passage of the guidance contains ``word``."""
         return stem(word.lower()) in self.retriever.known_terms()
@@ -212,7 +221,7 @@ class Assistant:
                                                                    list, list[float]]:
         """The evidence signals for ``query`` (see ``assistant.evidence``), with the
         candidate sentences of the top passages and their similarity to the ask."""
-        ask = read(query).ask
+        ask = self.focus(query)
         texts = list(dict.fromkeys([ask, query]))
         vectors = np.asarray(self.kb.embeddings.embed_documents(texts), dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
@@ -269,10 +278,10 @@ class Assistant:
         """The best passage's sentences that answer the ask, in document order, quoted."""
         if sentences is None:
             sentences = candidate_sentences(hits, max_sources=4)
-            sims = self.sentence_similarities(read(query).ask, [s.text for s in sentences])
+            sims = self.sentence_similarities(self.focus(query), [s.text for s in sentences])
         if not sentences:
             return self.cannot_answer(question, hits)
-        score_sentences(read(query).ask, sentences, sims)
+        score_sentences(self.focus(query), sentences, sims)
         cited = Citations()
         parts = [f"{quote} [{cited.add(hit, quote)}]" for hit, quote in compose_quotes(sentences)]
         return cited.answer(question, " ".join(parts), mode="extractive")
