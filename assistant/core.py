@@ -210,7 +210,9 @@ class Assistant:
         if rewritten is not None:
             return rewritten
         terms = content_terms(question)
-        short = len(terms) <= 3
+        # "What is on the canteen menu this week?" is a new question, not a follow-up: with
+        # meaning-based evidence, the earlier turn's words would answer it
+        short = len(terms) <= 2
         if short or FOLLOW_UP_START.match(question) or (len(terms) <= 5
                                                         and PRONOUN.search(question)):
             return f"{earlier[-1]} {question}"
