@@ -76,7 +76,8 @@ WENT_WRONG = re.compile(
     r"shouldn'?t have|(?:clicked|opened)\b.{0,30}\b(?:dodgy|suspicious|phishing|malicious|"
     r"fake|scam|strange|unexpected)|(?:clicked|opened)\b.{0,30}\b(?:link|attachment) in "
     r"(?:a|an|the|that) (?:email|message|text))", re.I)
-PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
+# "this", "one" and "there" are left out: "this week", "one day", "is there" rarely point back
+PRONOUN = re.compile(r"\b(?:it|that|they|them|those|these)\b", re.I)
 
 
 class Assistant:
