@@ -39,4 +39,5 @@ class Answer(BaseModel):
     prompt_version: str | None = None
     notice: str | None = None  # e.g. "the language model was unreachable"
     identifier_kinds: list[str] = Field(default_factory=list)  # what the guard found
+    evidence: dict[str, float | None] = Field(default_factory=dict)  # signals, probability
     record_id: str | None = None  # the usage log's id for this answer, when it was logged

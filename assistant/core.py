@@ -9,7 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,13 +17,18 @@ from assistant import messages as msg
 from assistant.answer import Answer, Citation
 from assistant.audiences import cited_audiences
 from assistant.clarify import classification_options, options_text, variant_options
-from assistant.extractive import body_of, candidate_sentences, score_sentences, select
+from assistant.evidence import EvidenceModel, lexical, signals
+from assistant.extractive import body_of, candidate_sentences, compose_quotes, score_sentences
+from assistant.followup import rewrite
+from assistant.glossary import Glossary
 from assistant.guard import GUARD_MARGIN, check
 from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
+from assistant.reading import read
+from assistant.refusals import refusal, task_request
 from assistant.skills.tagging import FrameworkTagger
-from assistant.terms import content_terms, phrase_pattern, weighted_coverage
+from assistant.terms import content_terms, phrase_pattern, stem
 from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
@@ -35,28 +40,27 @@ log = logging.getLogger(__name__)
 LLM_SOURCES = 5  # chunks the model sees
 SENTENCE_CACHE = 20_000  # sentence vectors kept (~30 MB): popular passages are embedded once
 
-# "Can I speak to someone?", "I'd like to talk to a human"
+# "Can I speak to someone?", "put me through to the DPO", "can someone review my case?"
 ASKS_FOR_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:one|person|human|"
     r"real person|someone|somebody|colleague|adviser|advisor|expert)\b|\bescalate\b|"
-    r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b",
+    r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b|\bput me (?:through|in touch)\b|"
+    r"\bwho (?:do|should|can) (?:i|we) (?:speak|talk) to\b|"
+    r"\b(?:can|could|will) (?:someone|somebody|a person|a human) (?:review|look at|check|"
+    r"help|call|ring|contact)\b|\bi (?:want|need|would like|'d like) to (?:speak|talk)\b",
     re.I,
 )
-# Judgements about the asker's own work are for a person, not the guidance.
+# Judgements about the asker's own case or work are for a person, not the guidance:
+# discipline, appeals, whether they will be fined or blamed, what suits their own project.
 ASKS_FOR_JUDGEMENT = re.compile(
     r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
-    r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b",
+    r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b|"
+    r"\b(?:have|has) (?:i|we) (?:got )?(?:grounds|a case)\b|\bgrounds (?:to|for) (?:an )?appeal\b|"
+    r"\b(?:appeal|challenge) (?:my|our|the) (?:\w+ )?(?:decision|warning|dismissal|refusal|"
+    r"outcome|sanction)\b|\b(?:am i|are we) (?:going to|gonna|likely to) (?:get |be )?"
+    r"(?:fined|sacked|dismissed|disciplined|sued|prosecuted|blamed)\b",
     re.I,
 )
-# Requests Guide refuses whatever the documents say: (pattern, reason, where to go)
-REFUSALS = [
-    (re.compile(r"\b(?:write|draft|create|generate|make)\b.{0,40}\b(?:phishing|malware|"
-                r"ransomware|exploit|virus|scam)\b", re.I),
-     "Guide does not write material that could be used to attack people or systems",
-     "For a security exercise, speak to the security team."),
-    (re.compile(r"\blegal advice\b|\b(?:is|are) (?:we|i) (?:legally )?liable\b|\bsue\b", re.I),
-     "Guide can't give legal advice", "Please contact the legal team."),
-]
 FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what if|then|so|ok(?:ay)?|same for|"
     r"is that|does that|and if|it is|it's|which ones?|give me|can you|please)\b", re.I)
@@ -76,25 +80,18 @@ WENT_WRONG = re.compile(
     r"shouldn'?t have|(?:clicked|opened)\b.{0,30}\b(?:dodgy|suspicious|phishing|malicious|"
     r"fake|scam|strange|unexpected)|(?:clicked|opened)\b.{0,30}\b(?:link|attachment) in "
     r"(?:a|an|the|that) (?:email|message|text))", re.I)
-PRONOUN = re.compile(r"\b(?:it|that|this|they|them|those|these|there|one)\b", re.I)
-
-
-@dataclass
-class Thresholds:
-    """Calibrated with ``guide eval`` on the dev sets; see the README."""
-
-    weak_similarity: float = 0.30  # best dense cosine below this: weak evidence...
-    weak_coverage: float = 0.6  # ...unless a top source has this (IDF-weighted) share of words
-    min_coverage: float = 0.4  # below this the question's key words are simply not there
+# "this", "one" and "there" are left out: "this week", "one day", "is there" rarely point back
+PRONOUN = re.compile(r"\b(?:it|that|they|them|those|these)\b", re.I)
 
 
 class Assistant:
     def __init__(self, settings: Settings, kb: KnowledgeBase | None = None,
-                 thresholds: Thresholds | None = None, usage: UsageLog | None = None) -> None:
+                 evidence: EvidenceModel | None = None, usage: UsageLog | None = None) -> None:
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
-        self.thresholds = thresholds or Thresholds()
+        self.evidence = evidence or EvidenceModel.load()
+        self.glossary = Glossary.load(settings.glossary_file)
         self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -167,17 +164,21 @@ class Assistant:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
                           identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
+        kept = question[:limit + GUARD_MARGIN]  # what is guarded is all that is read
+        earlier = [check(turn[:limit + GUARD_MARGIN]).redacted for turn in history]
+        said = self.contextualise(kept, earlier)
+        # on the message and on the conversation so far: "my manager signed it off" does not
+        # unlock an earlier request; before the length check, so a pasted document to
+        # summarise is refused as such
+        refused = refusal(kept) or refusal(said)
+        if refused is not None:
+            return Answer(status="blocked", question=question, timings_ms=timings,
+                          text=msg.BLOCKED_REQUEST.format(reason=refused.reason,
+                                                          where=refused.where))
         if len(question) > limit:  # a pasted document, not a question: nothing searched
             text = msg.TOO_LONG.format(length=len(question), limit=limit)
             return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
                           text=text, follow_up=text, timings_ms=timings)
-        earlier = [check(turn[:limit + GUARD_MARGIN]).redacted for turn in history]
-        said = self.contextualise(question, earlier)
-        for pattern, reason, where in REFUSALS:
-            # on the conversation so far: "my manager signed it off" does not unlock it
-            if pattern.search(said):
-                return Answer(status="blocked", question=question, timings_ms=timings,
-                              text=msg.BLOCKED_REQUEST.format(reason=reason, where=where))
         if (ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question)
                 or any(t.search(said) for t in self.escalation_topics)):
             return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
@@ -185,7 +186,12 @@ class Assistant:
                           text=msg.TALK_TO_A_PERSON.format(
                               contact=self.settings.default_contact))
 
-        query = self.with_incident_words(said)
+        if task_request(question):
+            contact = self.settings.default_contact
+            return Answer(status="cannot_answer", question=question, contact=contact,
+                          timings_ms=timings,
+                          text=msg.NOT_A_GUIDANCE_QUESTION.format(contact=contact))
+        query = self.search_query(question, earlier)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
                                        audiences=audiences)
         hits = ranked[:self.settings.retrieval_k]
@@ -197,46 +203,83 @@ class Assistant:
         return answer
 
     def search_query(self, question: str, earlier: list[str]) -> str:
-        """What is searched for: the question read in its conversation, with the incident
-        procedure's words for a mishap."""
-        return self.with_incident_words(self.contextualise(question, earlier))
+        """What is searched for: the ask read out of the message (first) with its story, in
+        its conversation, abbreviations expanded, and the incident procedure's words for a
+        mishap."""
+        reading = read(self.contextualise(question, earlier))
+        return self.with_incident_words(self.glossary.expand(reading.query, self.corpus_uses))
+
+    def focus(self, query: str) -> str:
+        """What the evidence and the quotes are measured against: the ask, unless it says
+        too little on its own ("What now?", "do we have to?"), then the whole message; a
+        mishap's ask keeps the incident procedure's words."""
+        ask = read(query).ask
+        if WENT_WRONG.search(query):  # what to do now is the incident procedure's answer
+            return self.with_incident_words(ask if ask != query else "").strip()
+        return ask if len(content_terms(ask)) >= 3 else query
+
+    def corpus_uses(self, word: str) -> bool:
+        """Whether some passage of the guidance contains ``word``."""
+        return stem(word.lower()) in self.retriever.known_terms()
 
     def with_incident_words(self, query: str) -> str:
         return f"{query} {self.settings.incident_words}" if WENT_WRONG.search(query) else query
 
     @staticmethod
     def contextualise(question: str, earlier: list[str]) -> str:
-        """A follow-up ("And OFFICIAL-SENSITIVE?") is read with the turn before it."""
+        """A follow-up is read with the turn before it: one that names only what changed
+        ("What about to the police?") as that question with the part replaced; a short one
+        or one that points back ("And OFFICIAL-SENSITIVE?", "Which ones?") after it."""
         if not earlier:
             return question
+        rewritten = rewrite(question, earlier[-1])
+        if rewritten is not None:
+            return rewritten
         terms = content_terms(question)
-        short = len(terms) <= 3
+        # "What is on the canteen menu this week?" is a new question, not a follow-up: with
+        # meaning-based evidence, the earlier turn's words would answer it
+        short = len(terms) <= 2
         if short or FOLLOW_UP_START.match(question) or (len(terms) <= 5
                                                         and PRONOUN.search(question)):
             return f"{earlier[-1]} {question}"
         return question
 
     # -- deciding and writing the answer --------------------------------------------------
+    def measure(self, query: str, hits: list[Retrieved]) -> tuple[dict[str, float | None],
+                                                                   list, list[float]]:
+        """The evidence signals for ``query`` (see ``assistant.evidence``), with the
+        candidate sentences of the top passages and their similarity to the ask."""
+        ask = self.focus(query)
+        texts = list(dict.fromkeys([ask, query]))
+        vectors = np.asarray(self.kb.embeddings.embed_documents(texts), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        sentences = candidate_sentences(hits, max_sources=4)
+        sims: list[float] = []
+        if sentences:
+            matrix = self.sentence_vectors([s.text for s in sentences])
+            sims = (matrix @ vectors.T).max(axis=1).tolist()
+        values = signals(vectors, hits, sims, self.retriever.corpus_vectors())
+        values.update(lexical(ask, self.retriever.known_terms(), set(self.glossary.terms)))
+        return values, sentences, sims
+
     def compose(self, question: str, query: str, hits: list[Retrieved],
                 history: list[str] | None = None) -> Answer:
         history = history or []
         earlier = history[-1] if history else ""
-        th = self.thresholds
         terms = content_terms(query)
         if too_vague(query, terms):
             return Answer(status="need_more_detail", question=question,
                           text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
-        idf = self.retriever.term_weights()
-        if WENT_WRONG.search(query):
-            # a mishap is answered by the incident procedure: judge the evidence on its
-            # words, not on the story's ("dodgy", "oops"), which no guidance uses
-            terms = content_terms(self.settings.incident_words)
-        best_similarity = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
-        best_coverage = max((weighted_coverage(terms, h.text, idf) for h in hits[:3]),
-                            default=0.0)
-        if not hits or best_coverage < th.min_coverage or (
-                best_similarity < th.weak_similarity and best_coverage < th.weak_coverage):
+        if not hits:
             return self.cannot_answer(question, hits)
+        values, sentences, sims = self.measure(query, hits)
+        probability = self.evidence.probability(values)
+        evidence = {k: (round(v, 4) if v is not None else None) for k, v in values.items()}
+        evidence["probability"] = round(probability, 4)
+        if probability < self.evidence.threshold:
+            answer = self.cannot_answer(question, hits)
+            answer.evidence = evidence
+            return answer
 
         texts = [h.text for h in hits]
         options = (variant_options(question, texts, earlier)
@@ -244,28 +287,32 @@ class Assistant:
         if options:
             follow_up = msg.NEED_MORE_DETAIL_WHICH.format(options=options_text(options))
             return Answer(status="need_more_detail", question=question, text=follow_up,
-                          follow_up=follow_up)
+                          follow_up=follow_up, evidence=evidence)
 
         if self.model is not None:
             try:
-                return self.llm_answer(question, query, hits, history)
+                answer = self.llm_answer(question, query, hits, history)
             except (ModelUnavailable, QuoteCheckFailed) as exc:
                 log.warning("falling back to the extractive answer: %s", exc)
-                answer = self.extractive(question, query, hits)
+                answer = self.extractive(question, query, hits, sentences, sims)
                 answer.notice = (msg.FALLBACK_NOTICE if isinstance(exc, ModelUnavailable)
                                  else msg.UNCHECKED_NOTICE)
-                return answer
-        return self.extractive(question, query, hits)
+        else:
+            answer = self.extractive(question, query, hits, sentences, sims)
+        answer.evidence = evidence
+        return answer
 
-    def extractive(self, question: str, query: str, hits: list[Retrieved]) -> Answer:
-        sentences = candidate_sentences(hits, max_sources=4)
+    def extractive(self, question: str, query: str, hits: list[Retrieved],
+                   sentences: list | None = None, sims: list[float] | None = None) -> Answer:
+        """The best passage's sentences that answer the ask, in document order, quoted."""
+        if sentences is None:
+            sentences = candidate_sentences(hits, max_sources=4)
+            sims = self.sentence_similarities(self.focus(query), [s.text for s in sentences])
         if not sentences:
             return self.cannot_answer(question, hits)
-        similarities = self.sentence_similarities(query, [s.text for s in sentences])
-        score_sentences(query, sentences, similarities)
-        chosen = select(sentences, max_sentences=3, per_source=2)
+        score_sentences(self.focus(query), sentences, sims)
         cited = Citations()
-        parts = [f"{s.text} [{cited.add(s.hit, s.text)}]" for s in chosen]
+        parts = [f"{quote} [{cited.add(hit, quote)}]" for hit, quote in compose_quotes(sentences)]
         return cited.answer(question, " ".join(parts), mode="extractive")
 
     def llm_answer(self, question: str, query: str, hits: list[Retrieved],
@@ -288,34 +335,50 @@ class Assistant:
                       text=msg.CANNOT_ANSWER.format(contact=contact))
 
     def sentence_similarities(self, query: str, texts: list[str]) -> list[float]:
-        """Cosine of each sentence to the query; sentences seen before are not embedded again."""
+        """Cosine of each sentence to the query."""
+        if not texts:
+            return []
+        vector = np.asarray(self.kb.embeddings.embed_query(query), dtype=np.float32)
+        vector /= max(float(np.linalg.norm(vector)), 1e-12)
+        return (self.sentence_vectors(texts) @ vector).tolist()
+
+    def sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``; sentences seen before are not embedded again."""
         with self._sentences_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._sentences]
-        vectors = self.kb.embeddings.embed_documents([query, *missing])
+        vectors = self.kb.embeddings.embed_documents(missing) if missing else []
         with self._sentences_lock:
             cache = self._sentences
-            for text, vector in zip(missing, vectors[1:], strict=True):
-                cache[text] = np.asarray(vector, dtype=np.float32)
+            for text, vector in zip(missing, vectors, strict=True):
+                v = np.asarray(vector, dtype=np.float32)
+                cache[text] = v / max(float(np.linalg.norm(v)), 1e-12)
             for text in texts:
                 cache.move_to_end(text)
             known = np.stack([cache[t] for t in texts])
             while len(cache) > SENTENCE_CACHE:
                 cache.popitem(last=False)
-        return (known @ np.asarray(vectors[0], dtype=np.float32)).tolist()
+        return known
 
 
 class Citations:
     """Numbers sources in the order they are first cited: markers can only be ones we made."""
 
     def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+        self.numbers: dict[str, int] = {}  # chunk id -> number
+        self.sections: dict[str, int] = {}  # document, heading and page -> number
         self.items: list[Citation] = []
         self.hashes: list[str] = []
 
     def add(self, hit: Retrieved, quote: str) -> int:
+        """The number of ``hit``'s section: quotes from one section share one number."""
+        meta = hit.meta
+        section = f"{meta.get('doc_id', '')}\x00{meta.get('heading_path', '')}\x00" \
+            f"{meta.get('page', '')}"
+        if section not in self.sections:
+            self.sections[section] = len(self.sections) + 1
         if hit.chunk_id not in self.numbers:
-            self.numbers[hit.chunk_id] = len(self.numbers) + 1
-            self.hashes.append(hit.meta.get("content_hash", ""))
+            self.numbers[hit.chunk_id] = self.sections[section]
+            self.hashes.append(meta.get("content_hash", ""))
         n = self.numbers[hit.chunk_id]
         self.items.append(citation(n, hit, quote))
         return n

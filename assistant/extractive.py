@@ -1,5 +1,6 @@
-"""The extractive answer: the few sentences that answer the question, quoted verbatim from the
-best sources, each followed by its citation marker. No language model involved."""
+"""The extractive answer: the sentences that answer the question, quoted verbatim from the
+best passage (and, where it says more, the passages beside it in the same document), in
+document order, each followed by its citation marker. No language model involved."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from knowledge.retriever import Retrieved
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
 DANGLING = re.compile(r"^(?:it|this|that|they|these|those|he|she|such)\b", re.I)
 MIN_SENTENCE_CHARS = 25
+LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)]|\|)\s*")
+MAX_QUOTES = 3  # sentences (or whole list items / table rows) quoted
+MAX_LIST_ITEMS = 6  # items quoted after a sentence that introduces a list
+CLOSE = 0.85  # a sentence this close to the best one's score says more of the answer
 
 
 @dataclass
@@ -28,14 +33,23 @@ def body_of(hit: Retrieved) -> str:
 
 
 def split_sentences(body: str) -> list[str]:
-    """Sentences, with each line of a list or table row on its own; verbatim slices."""
+    """Sentences, with each list item and table row whole on its own; verbatim slices."""
     out = []
     for line in body.split("\n"):
+        if LIST_ITEM.match(line):
+            text = line.strip()
+            if len(text) >= 8:
+                out.append(text)
+            continue
         for piece in SENTENCE_END.split(line):
             text = piece.strip()
             if len(text) >= MIN_SENTENCE_CHARS:
                 out.append(text)
     return out
+
+
+def is_item(text: str) -> bool:
+    return bool(LIST_ITEM.match(text))
 
 
 def candidate_sentences(hits: list[Retrieved], max_sources: int) -> list[Sentence]:
@@ -61,18 +75,33 @@ def score_sentences(
             s.score *= 0.8  # "It is not approved..." means little quoted on its own
 
 
-def select(sentences: list[Sentence], max_sentences: int, per_source: int) -> list[Sentence]:
-    chosen: list[Sentence] = []
-    per: dict[str, int] = {}
-    best = max((s.score for s in sentences), default=0.0)
-    for s in sorted(sentences, key=lambda s: s.score, reverse=True):
-        if len(chosen) == max_sentences or s.score < best * 0.75:
+def compose_quotes(sentences: list[Sentence]) -> list[tuple[Retrieved, str]]:
+    """(passage, quote) pairs to say, in document order: the best-scoring sentence's passage
+    supplies the answer; its other sentences close in score join it, and a sentence that
+    introduces a list ("...:") brings the list's items. Passages of other documents are left
+    out: an answer is one source's words, not a collage."""
+    if not sentences:
+        return []
+    best = max(sentences, key=lambda s: s.score)
+    doc = best.hit.meta.get("doc_id")
+    same_doc = [s for s in sentences if s.hit.meta.get("doc_id") == doc]
+    order = {id(s): i for i, s in enumerate(same_doc)}  # chunk order, then place in it
+    chosen = [best]
+    for s in sorted(same_doc, key=lambda s: s.score, reverse=True):
+        if len(chosen) >= MAX_QUOTES or s.score < best.score * CLOSE:
             break
-        if per.get(s.hit.chunk_id, 0) >= per_source:
-            continue
-        if any(content_terms(s.text) <= content_terms(c.text) for c in chosen):
+        if s is best or any(content_terms(s.text) <= content_terms(c.text) for c in chosen):
             continue  # says nothing new
         chosen.append(s)
-        per[s.hit.chunk_id] = per.get(s.hit.chunk_id, 0) + 1
-    # read in document order within a source, sources in rank order
-    return sorted(chosen, key=lambda s: (s.hit_rank, body_of(s.hit).find(s.text)))
+    # a sentence that introduces a list is quoted with the list
+    for s in list(chosen):
+        if s.text.rstrip().endswith(":") and not is_item(s.text):
+            following = same_doc[order[id(s)] + 1:]
+            for item in following[:MAX_LIST_ITEMS]:
+                if item.hit is not s.hit or not is_item(item.text):
+                    break
+                if item not in chosen:
+                    chosen.append(item)
+    by_place = sorted(chosen, key=lambda s: (s.hit.meta.get("chunk_index", s.hit_rank),
+                                             body_of(s.hit).find(s.text)))
+    return [(s.hit, s.text) for s in by_place]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MESSAGES_VERSION = "messages-2"
+MESSAGES_VERSION = "messages-3"
 
 BLOCKED_PERSONAL_DATA = (
     "I can't help with a question that contains personal details ({kinds}). Please don't "
@@ -15,6 +15,10 @@ BLOCKED_REQUEST = (
 )
 CANNOT_ANSWER = (
     "The guidance I have doesn't answer this, so I won't guess. Please ask {contact}."
+)
+NOT_A_GUIDANCE_QUESTION = (
+    "I answer questions about the guidance; I can't write or complete documents for you. "
+    "Ask me what the guidance says about it, or ask {contact}."
 )
 TALK_TO_A_PERSON = (
     "This is one for a person rather than the guidance. Please contact {contact}."

@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from assistant import messages as msg
 from assistant.answer import Citation
-from assistant.core import Assistant, Thresholds, citation
+from assistant.core import Assistant, citation
 from assistant.guard import check
 from assistant.procedures import Chunk, Procedure, Quote, document_procedures
 from assistant.terms import content_terms, weighted_coverage
@@ -130,14 +131,25 @@ def walkthrough_of(procedure: Procedure, question: str, contact: str) -> Walkthr
         contact=contact)
 
 
+@dataclass(frozen=True)
+class ProcedureFit:
+    """Whether a procedure's own wording fits the request: a walk request names a task ("reset
+    my MFA"), so its words must be the procedure's (the answer's evidence model judges
+    questions, not tasks)."""
+
+    weak_similarity: float = 0.30  # best dense cosine below this: weak evidence...
+    weak_coverage: float = 0.6  # ...unless the procedure has this (IDF-weighted) share of words
+    min_coverage: float = 0.4  # below this the request's key words are simply not there
+
+
 class Walkthroughs:
     """Procedures of the indexed documents, found for a request and rebuilt by id."""
 
     def __init__(self, settings: Settings, retriever: HybridRetriever,
-                 thresholds: Thresholds | None = None, usage: UsageLog | None = None) -> None:
+                 thresholds: ProcedureFit | None = None, usage: UsageLog | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds or ProcedureFit()
         self.usage = usage
         self._lock = threading.Lock()
         self._stamp: tuple[int, str] | None = None  # the index as last grouped
@@ -147,8 +159,8 @@ class Walkthroughs:
 
     @classmethod
     def of(cls, assistant: Assistant) -> Walkthroughs:
-        """Over the assistant's retriever and thresholds, logging to its usage log."""
-        return cls(assistant.settings, assistant.retriever, assistant.thresholds,
+        """Over the assistant's retriever, logging to its usage log."""
+        return cls(assistant.settings, assistant.retriever, None,
                    assistant.usage)
 
     @property

@@ -27,14 +27,20 @@ def eval_command(
     min_recall5: Annotated[float | None, typer.Option(help="Fail below this recall@5.")] = None,
     min_status: Annotated[float | None, typer.Option(
         help="Fail below this status accuracy.")] = None,
+    index_dir: Annotated[Path | None, typer.Option(
+        help="Keep the index here and update it incrementally (default: a fresh temporary "
+        "one).")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help="Index only this folder of DOCS (repeatable).")] = None,
 ) -> None:
-    """Score retrieval and answers against a gold set, in a temporary index of DOCS."""
+    """Score retrieval and answers against a gold set (DEFRA, staff-questions or Guide's own
+    format) over an index of DOCS."""
     from rich.console import Console
 
     from bench import evaluate
     from bench.figures import emit
 
-    result = evaluate.run(_settings(ctx), gold, docs)
+    result = evaluate.run(_settings(ctx), gold, docs, index_dir, only)
     emit(f"guide eval {gold.name}", result if as_json else
          {k: v for k, v in result.items() if k != "failures"}, as_json)
     if not as_json:

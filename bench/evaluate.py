@@ -5,8 +5,15 @@ Two gold formats are read:
   ``expected_status`` (a list), ``expects_rule``, ``expected_pages`` as URL paths
   ("/ai-toolkit/guidance/keeping-data-safe" = "ai-toolkit/guidance/keeping-data-safe.md"
   under --docs), and a ``-conversations`` file beside it whose rows add ``earlier`` turns;
+- staff questions (``../shared/evaldata/qa/staff-questions/staff-dev.jsonl``): ``question``,
+  ``expected_status`` (a string) and ``gold`` passages (``file`` under --docs, ``page`` for
+  PDFs or null, ``quote``); an ``answered`` row's retrieval counts when any gold page is in
+  the top 5 (any one is a correct source), other rows' by the share of their gold pages;
 - Guide's own (``tests/gold/sample.jsonl``): ``question``, ``expected_status`` (a string or
   a list), ``expected_docs`` (doc ids), optional ``earlier``, ``audience`` and ``expects_rule``.
+
+With ``index_dir`` the index is kept there and updated incrementally, so a second run starts
+at once; ``only`` indexes just those folders of --docs (the staff set's corpus is seven).
 """
 
 from __future__ import annotations
@@ -36,6 +43,13 @@ class GoldRow:
     earlier: list[str] = field(default_factory=list)
     expects_rule: bool = False
     audience: str | None = None
+    any_page: bool = False  # retrieval counts when any one gold page is found
+
+
+def gold_page_key(file: str, page: int | None) -> str:
+    """A staff-format gold passage as the key ``page_keys`` gives its chunk."""
+    path = "/" + Path(file).with_suffix("").as_posix()
+    return f"{path}#page={page}" if page else path
 
 
 def read_gold(path: Path) -> list[GoldRow]:
@@ -50,6 +64,15 @@ def read_gold(path: Path) -> list[GoldRow]:
                 continue
             raw: dict[str, Any] = json.loads(line)
             status = raw.get("expected_status") or raw.get("status")
+            statuses = [status] if isinstance(status, str) else list(status)
+            if isinstance(raw.get("gold"), list):  # the staff-questions format
+                pages = [gold_page_key(g["file"], g.get("page")) for g in raw["gold"]]
+                rows.append(GoldRow(
+                    id=str(raw.get("id") or f"{file.stem}:{n}"), question=raw["question"],
+                    statuses=statuses, pages=list(dict.fromkeys(pages)),
+                    earlier=list(raw.get("earlier") or []),
+                    any_page=statuses == ["answered"]))
+                continue
             rows.append(GoldRow(
                 id=str(raw.get("id") or f"{file.stem}:{n}"),
                 question=raw["question"],
@@ -130,7 +153,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
                     ranked.append(keys)
             for k in recall:
                 found = {p for p in expected if any(p in keys for keys in ranked[:k])}
-                recall[k].append(len(found) / len(expected))
+                recall[k].append(float(bool(found)) if row.any_page
+                                 else len(found) / len(expected))
             hit5.append(float(any(p in keys for keys in ranked[:5] for p in expected)))
             first = next((i for i, keys in enumerate(ranked, 1) if keys & expected), None)
             reciprocal.append(1 / first if first else 0.0)
@@ -162,10 +186,62 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
 
 
 
-def run(settings: Settings, gold: Path, docs: Path) -> dict[str, Any]:
-    """Score ``gold`` against a fresh index of ``docs`` in a temporary data dir."""
+def run(settings: Settings, gold: Path, docs: Path, index_dir: Path | None = None,
+        only: list[str] | None = None) -> dict[str, Any]:
+    """Score ``gold`` against an index of ``docs`` (or of its folders ``only``): kept in
+    ``index_dir``, else fresh in a temporary data dir."""
     from bench.indexed import indexed_assistant
 
-    with tempfile.TemporaryDirectory(prefix="guide-eval-") as tmp:
-        assistant = indexed_assistant(settings.model_copy(update={"data_dir": Path(tmp)}), docs)
+    folders = [docs / f for f in only] if only else [docs]
+    if index_dir is not None:
+        assistant = indexed_assistant(settings.model_copy(update={"data_dir": index_dir}),
+                                      folders)
         return score(read_gold(gold), docs, assistant)
+    with tempfile.TemporaryDirectory(prefix="guide-eval-") as tmp:
+        assistant = indexed_assistant(settings.model_copy(update={"data_dir": Path(tmp)}),
+                                      folders)
+        return score(read_gold(gold), docs, assistant)
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """A dev gold set with the corpus it answers from."""
+
+    name: str
+    gold: Path
+    docs: Path
+    only: tuple[str, ...] = ()  # folders of ``docs`` that make the corpus (all when empty)
+
+    @property
+    def available(self) -> bool:
+        return self.gold.exists() and self.docs.exists()
+
+    def rows(self) -> list[GoldRow]:
+        return read_gold(self.gold)
+
+    def folders(self) -> list[Path]:
+        return [self.docs / f for f in self.only] if self.only else [self.docs]
+
+
+STAFF_FOLDERS = ("gds-way", "govuk-service-design-manual-2016", "ncsc-zero-trust",
+                 "ncsc-secure-development", "moj-technical-guidance",
+                 "iasc-modern-slavery-toolkit", "eu-data-protection")  # its README's list
+
+
+def dev_sets(evaldata: Path) -> dict[str, GoldSet]:
+    """The dev sets the evidence model is fitted on, under ``evaldata``."""
+    return {
+        "staff-dev": GoldSet("staff-dev", evaldata / "qa/staff-questions/staff-dev.jsonl",
+                             evaldata / "docs", STAFF_FOLDERS),
+        "defra-dev": GoldSet("defra-dev", evaldata / "qa/defra-ai-toolkit/dev-golden-set.jsonl",
+                             evaldata / "qa/defra-ai-toolkit/corpus"),
+    }
+
+
+def open_indexed(gold: GoldSet, data_dir: Path, settings: Settings | None = None
+                 ) -> Assistant:
+    """An assistant over ``gold``'s corpus, indexed (incrementally) in ``data_dir``."""
+    from bench.indexed import indexed_assistant
+
+    settings = (settings or Settings()).model_copy(update={"data_dir": data_dir})
+    return indexed_assistant(settings, gold.folders())

@@ -15,12 +15,12 @@ log = logging.getLogger("guide.eval")
 SAMPLE = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
 
 
-def indexed_assistant(settings: Settings, folder: Path, usage: UsageLog | None = None
-                      ) -> Assistant:
-    """Index ``folder`` in the settings' data dir (incrementally) and answer from it; files
-    that could not be indexed are logged."""
+def indexed_assistant(settings: Settings, folder: Path | list[Path],
+                      usage: UsageLog | None = None) -> Assistant:
+    """Index ``folder`` (or several) in the settings' data dir (incrementally) and answer
+    from it; files that could not be indexed are logged."""
     kb = KnowledgeBase(settings)
-    report = Ingestor(settings, kb).run([folder])
+    report = Ingestor(settings, kb).run(folder if isinstance(folder, list) else [folder])
     for failed in report.failed:
         log.warning("not indexed: %s (%s)", failed["path"], failed["reason"])
     return Assistant(settings, kb, usage=usage)

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         "GUIDE_ESCALATION_CONTACTS is notified (else the contact the document or 'default' "
         "routes to).",
     )
+    glossary_path: Path | None = Field(
+        None, description="Trainers' glossary of abbreviations (YAML, 'terms: {ABBR: "
+        "expansion}'), added over the shipped justice glossary. Default: data_dir/glossary.yaml "
+        "when it exists.",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",
@@ -258,6 +263,10 @@ class Settings(BaseSettings):
     @property
     def audiences_path(self) -> Path:
         return self.audiences_file or self.data_dir / "audiences.yaml"
+
+    @property
+    def glossary_file(self) -> Path:
+        return self.glossary_path or self.data_dir / "glossary.yaml"
 
     @property
     def uploads_dir(self) -> Path:

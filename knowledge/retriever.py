@@ -127,6 +127,16 @@ class HybridRetriever:
         """The keyword index's inverse document frequency of a (stemmed) term."""
         return self._view().keyword.idf
 
+    def known_terms(self) -> Collection[str]:
+        """The keyword index's vocabulary (stemmed, lower-case terms)."""
+        keyword = self._view().keyword
+        return keyword.bm25.vocab_dict if len(keyword.table) else {}
+
+    def corpus_vectors(self) -> np.ndarray | None:
+        """Unit vectors of every chunk when they are held in memory (small indexes), else
+        None: for measuring how a query relates to the whole corpus."""
+        return self._view().vectors
+
     @property
     def searches_in_memory(self) -> bool:
         """Whether dense search runs exactly in memory (small indexes) or in Chroma's HNSW."""

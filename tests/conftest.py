@@ -16,7 +16,8 @@ from tests.fakes.embeddings import HashEmbeddings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "knowledge" / "sample"
-EVALDATA = ROOT.parent / "shared" / "evaldata"
+# beside the repository (../shared/evaldata); a worktree elsewhere names it explicitly
+EVALDATA = Path(os.environ.get("GUIDE_TEST_EVALDATA", ROOT.parent / "shared" / "evaldata"))
 
 _real_connect = socket.socket.connect
 # read before the autouse fixture clears GUIDE_* from the environment
