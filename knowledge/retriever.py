@@ -7,6 +7,7 @@ restricted audience only to that audience.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,9 @@ from threadpoolctl import threadpool_limits
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import ChunkTable, KeywordIndex, record_stamp
 from knowledge.metadata_fields import ALL_STAFF, ChunkMeta, audiences
+from knowledge.store import fresh_collection
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (SciFact, DEFRA dev)
@@ -54,12 +58,13 @@ class Stored:
 
 @dataclass
 class Snapshot:
-    stamp: tuple[int, str]
+    stamp: tuple[Any, ...]
     table: ChunkTable
     keyword: KeywordIndex
     rows: dict[str, int]
     superseded: set[str] = field(default_factory=set)
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
+    collection: Any = None  # what dense queries go to when ``vectors`` is None
 
 
 def visible(meta: ChunkMeta, superseded: set[str], audience: str | None) -> bool:
@@ -70,29 +75,56 @@ def visible(meta: ChunkMeta, superseded: set[str], audience: str | None) -> bool
 
 
 class HybridRetriever:
-    def __init__(self, kb: KnowledgeBase, fetch: int = 40) -> None:
+    def __init__(self, kb: KnowledgeBase, fetch: int = 40, catalogued_only: bool = True) -> None:
+        """``catalogued_only``: serve only chunks of a file version the catalogue lists (so
+        what a killed ingest left behind is never quoted); off for benchmarks that index
+        chunks without files."""
         # One BLAS thread: a multi-threaded mat-vec gains nothing at this size, and its idle
         # threads spin against torch's, tripling tail latency on a 2-core machine.
         threadpool_limits(limits=1, user_api="blas")
         self.kb = kb
         self.fetch = fetch
+        self.catalogued_only = catalogued_only
         self._snapshot: Snapshot | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one rebuild at a time
         self._checked = 0.0
+        self._rebuilding = False
         self.last_refresh_ms = 0.0
 
     def _view(self) -> Snapshot:
-        """The in-memory view of the index, rebuilt when the record manager has changed
-        (checked at most every ``STAMP_EVERY_S``, so a query does not pay for it)."""
-        if self._snapshot is not None and time.monotonic() - self._checked < STAMP_EVERY_S:
-            return self._snapshot
-        return self.refresh()
+        """The in-memory view of the index. Every ``STAMP_EVERY_S`` a question looks whether
+        the index changed (whichever process changed it); if so the view is rebuilt in the
+        background while questions are answered from the one before."""
+        snap = self._snapshot
+        if snap is None:
+            return self.refresh()
+        if time.monotonic() - self._checked >= STAMP_EVERY_S and not self._rebuilding:
+            self._rebuilding = True
+            self._checked = time.monotonic()
+            threading.Thread(target=self._refresh_quietly, name="guide-refresh",
+                             daemon=True).start()
+        return snap
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the old view keeps answering; the next check tries again
+            log.warning("could not rebuild the index view; answering from the previous one",
+                        exc_info=True)
+        finally:
+            self._rebuilding = False
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What the record manager and the catalogue hold now: changes with every ingest,
+        removal or repair, from any process sharing the store."""
+        return (*record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace),
+                *self.kb.catalog.stamp())
 
     def refresh(self) -> Snapshot:
-        """Look at the record manager now and rebuild the view if the index changed. A
-        failed rebuild is not taken as done: the next question tries again."""
-        stamp = record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace)
+        """Look at the index now and rebuild the view if it changed. A failed rebuild is not
+        taken as done (the stamp stays old, so the next look tries again)."""
         with self._lock:
+            stamp = self.stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 started = time.perf_counter()
                 self._snapshot = self._build(stamp)
@@ -100,18 +132,26 @@ class HybridRetriever:
             self._checked = time.monotonic()
             return self._snapshot
 
-    def _build(self, stamp: tuple[int, str]) -> Snapshot:
-        exact = self.kb.chunk_count() <= EXACT_SEARCH_UP_TO
+    def _build(self, stamp: tuple[Any, ...]) -> Snapshot:
+        collection = fresh_collection(self.kb.settings, self.kb.model.model_id)
+        exact = int(collection.count()) <= EXACT_SEARCH_UP_TO
         include = ["documents", "metadatas"] + (["embeddings"] if exact else [])
-        got = self.kb.collection.get(include=include)
-        table = ChunkTable(got["ids"], got["documents"], got["metadatas"])
+        got = collection.get(include=include)
+        entries = self.kb.catalog.all()
+        keep = range(len(got["ids"]))
+        if self.catalogued_only:
+            versions = {e.source: e.file_hash for e in entries}
+            keep = [i for i, m in enumerate(got["metadatas"])
+                    if versions.get((m or {}).get("source"), "\0") == (m or {}).get("doc_hash")]
+        table = ChunkTable([got["ids"][i] for i in keep], [got["documents"][i] for i in keep],
+                           [got["metadatas"][i] for i in keep])
         vectors = None
         if exact and len(table):
-            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)[list(keep)]
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
         return Snapshot(stamp, table, KeywordIndex(table),
                         {cid: i for i, cid in enumerate(table.ids)},
-                        self.kb.catalog.superseded_ids(), vectors)
+                        {e.doc_id for e in entries if e.superseded_by}, vectors, collection)
 
     # -- what callers may read of the view -------------------------------------------------
     def chunks(self) -> dict[str, Stored]:
@@ -145,9 +185,9 @@ class HybridRetriever:
             top = np.argpartition(-sims, n - 1)[:n]
             top = top[np.argsort(-sims[top])]
             return [(int(i), float(sims[i])) for i in top]
-        result = self.kb.collection.query(
-            query_embeddings=[vector], n_results=min(n, len(snap.table)), include=["distances"]
-        )
+        result = snap.collection.query(  # over-fetched: rows not in the view are dropped
+            query_embeddings=[vector], n_results=min(2 * n, int(snap.collection.count())),
+            include=["distances"])
         return [(snap.rows[cid], 1.0 - dist)
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
                 if cid in snap.rows]
