@@ -18,6 +18,7 @@ from bench.cli import bench_app, eval_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
 from ingest.cli import ingest_command, sources_app
+from ingest.index_cli import index_app
 
 
 class GuideGroup(TyperGroup):
@@ -53,6 +54,7 @@ def build_cli() -> typer.Typer:
     )
     app.command("ingest")(ingest_command)
     app.add_typer(sources_app(), name="sources")
+    app.add_typer(index_app(), name="index")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
     app.command("eval")(eval_command)

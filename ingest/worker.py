@@ -1,0 +1,120 @@
+"""Work done in a child process: parse workers that die with their parent, and one-shot jobs
+(an upload's parse, chunk, embed and store) with memory and time limits, so no document can
+take the serving process down and no embedding thread competes with its answers.
+
+A job runs in a ``spawn`` child (never ``fork`` a process running torch or Chroma). Its result
+or its exception comes back through a pipe; a child that dies (killed by the kernel for
+memory, or by us for time) is a ``WorkerFailed`` with a reason a trainer can read.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from config.errors import IngestError
+
+log = logging.getLogger(__name__)
+
+PARENT_POLL_S = 0.5
+
+
+class WorkerFailed(IngestError):
+    """The child process stopped without an answer (out of memory, out of time, killed)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int | None = None  # address space the parse may add; None: no limit
+    seconds: float | None = None  # wall-clock for the whole job; None: no limit
+    nice: int = 0  # lower the job's CPU priority: answers come first
+
+
+def watch_parent(parent: int) -> None:
+    """Exit this process as soon as ``parent`` is gone (a kill -9 runs no clean-up, so
+    a worker must notice by itself). For ``ProcessPoolExecutor(initializer=...)``."""
+
+    def loop() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(70)
+
+    threading.Thread(target=loop, name="guide-watch-parent", daemon=True).start()
+
+
+@contextmanager
+def memory_limit(megabytes: int | None):
+    """Let this process map at most ``megabytes`` more than it has now: a parse that wants
+    more gets a ``MemoryError`` (reported as the file's failure) instead of the machine."""
+    if not megabytes:
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = _address_space() + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _child(conn: Any, parent: int, nice: int, fn: Callable[..., Any], args: tuple) -> None:
+    watch_parent(parent)
+    if nice:
+        os.nice(nice)
+    try:
+        conn.send(("ok", fn(*args)))
+    except BaseException as exc:  # every failure goes back to the parent
+        try:
+            conn.send(("error", exc))
+        except Exception:  # the exception itself would not pickle (an lxml error log...)
+            conn.send(("error", IngestError(f"{type(exc).__name__}: {exc}")))
+        log.debug("job failed: %s", traceback.format_exc())
+    finally:
+        conn.close()
+
+
+def run_job(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
+            what: str = "the document") -> Any:
+    """``fn(*args)`` in a new child process; its result, or its exception raised here."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe(duplex=False)
+    proc = context.Process(target=_child, args=(theirs, os.getpid(), limits.nice, fn, args),
+                           name="guide-job", daemon=True)
+    proc.start()
+    theirs.close()
+    try:
+        if not ours.poll(limits.seconds):
+            proc.kill()
+            raise WorkerFailed(f"{what} took longer than {limits.seconds:.0f} s to process")
+        try:
+            kind, value = ours.recv()
+        except EOFError:  # died without a word: the kernel's OOM killer, or a crash
+            proc.join(5)
+            raise WorkerFailed(f"{what} could not be processed: the worker stopped "
+                               f"(exit {proc.exitcode}; too large or malformed?)") from None
+    finally:
+        ours.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    if kind == "error":
+        raise value
+    return value
