@@ -74,47 +74,86 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-def _child(conn: Any, parent: int, nice: int, fn: Callable[..., Any], args: tuple) -> None:
+def _serve(conn: Any, parent: int, nice: int) -> None:
+    """The worker's loop: one job at a time, each answered with ("ok", result) or
+    ("error", exception)."""
     watch_parent(parent)
     if nice:
         os.nice(nice)
-    try:
-        conn.send(("ok", fn(*args)))
-    except BaseException as exc:  # every failure goes back to the parent
+    while True:
         try:
-            conn.send(("error", exc))
-        except Exception:  # the exception itself would not pickle (an lxml error log...)
-            conn.send(("error", IngestError(f"{type(exc).__name__}: {exc}")))
-        log.debug("job failed: %s", traceback.format_exc())
-    finally:
-        conn.close()
+            job = conn.recv()
+        except EOFError:  # the parent closed its end
+            return
+        fn, args = job
+        try:
+            conn.send(("ok", fn(*args)))
+        except BaseException as exc:  # every failure goes back to the parent
+            log.debug("job failed: %s", traceback.format_exc())
+            try:
+                conn.send(("error", exc))
+            except Exception:  # the exception itself would not pickle (an lxml error log...)
+                conn.send(("error", IngestError(f"{type(exc).__name__}: {exc}")))
+
+
+class JobWorker:
+    """One worker process, started on the first job and kept for the next (the model stays
+    loaded); a job over its time is killed with the process, and the next job starts a
+    new one. Jobs run one at a time, in order."""
+
+    def __init__(self, nice: int = 0) -> None:
+        self.nice = nice
+        self._proc: Any = None
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork torch or Chroma
+        self._conn, theirs = context.Pipe()
+        self._proc = context.Process(target=_serve, args=(theirs, os.getpid(), self.nice),
+                                     name="guide-worker", daemon=True)
+        self._proc.start()
+        theirs.close()
+
+    def run(self, fn: Callable[..., Any], *args: Any, seconds: float | None = None,
+            what: str = "the document") -> Any:
+        """``fn(*args)`` in the worker; its result, or its exception raised here."""
+        with self._lock:
+            if self._proc is None or not self._proc.is_alive():
+                self._start()
+            try:
+                self._conn.send((fn, args))
+                if not self._conn.poll(seconds):
+                    self.close()
+                    raise WorkerFailed(f"{what} took longer than {seconds:.0f} s to process")
+                kind, value = self._conn.recv()
+            except (EOFError, BrokenPipeError, ConnectionResetError):
+                # died without a word: the kernel's OOM killer, or a crash
+                self._proc.join(5)
+                code = self._proc.exitcode
+                self.close()
+                raise WorkerFailed(f"{what} could not be processed: the worker stopped "
+                                   f"(exit {code}; too large or malformed?)") from None
+        if kind == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        self._conn.close()
+        self._proc.join(2)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+        self._proc = self._conn = None
 
 
 def run_job(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(),
             what: str = "the document") -> Any:
-    """``fn(*args)`` in a new child process; its result, or its exception raised here."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe(duplex=False)
-    proc = context.Process(target=_child, args=(theirs, os.getpid(), limits.nice, fn, args),
-                           name="guide-job", daemon=True)
-    proc.start()
-    theirs.close()
+    """``fn(*args)`` in a new child process of its own."""
+    worker = JobWorker(limits.nice)
     try:
-        if not ours.poll(limits.seconds):
-            proc.kill()
-            raise WorkerFailed(f"{what} took longer than {limits.seconds:.0f} s to process")
-        try:
-            kind, value = ours.recv()
-        except EOFError:  # died without a word: the kernel's OOM killer, or a crash
-            proc.join(5)
-            raise WorkerFailed(f"{what} could not be processed: the worker stopped "
-                               f"(exit {proc.exitcode}; too large or malformed?)") from None
+        return worker.run(fn, *args, seconds=limits.seconds, what=what)
     finally:
-        ours.close()
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-    if kind == "error":
-        raise value
-    return value
+        worker.close()

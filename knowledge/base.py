@@ -44,6 +44,12 @@ class KnowledgeBase:
         self.model = embeddings.info if embeddings else model_info(settings)
         self._embeddings = embeddings
 
+    @property
+    def given_embeddings(self) -> Embedder | None:
+        """The embedder this was built with, if not the configured model: what a worker
+        process needs (with the settings) to open the same knowledge base."""
+        return self._embeddings
+
     @cached_property
     def embeddings(self) -> Embedder:
         return self._embeddings or MiniLMEmbeddings(self.settings, self.model)

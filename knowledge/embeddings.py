@@ -86,6 +86,7 @@ class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over a local sentence-transformers model, normalised vectors."""
 
     def __init__(self, settings: Settings, info: ModelInfo | None = None) -> None:
+        self._settings = settings
         self.info = info or model_info(settings)
         self.batch_size = settings.embedding_batch_size
         self.dtype = settings.embedding_dtype
@@ -98,6 +99,10 @@ class MiniLMEmbeddings(Embeddings):
         # one encode at a time: the fast tokenizer fails ("Already borrowed") when two threads
         # use it at once, and torch already spreads one batch over every core
         self._encode_lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its recipe (a worker process loads its own copy of the model)."""
+        return type(self), (self._settings, self.info)
 
     @property
     def model_id(self) -> str:

@@ -73,6 +73,18 @@ def fresh_collection(settings: Settings, model_id: str) -> Any:
                 Shared._identifier_to_refcount[identifier] = kept[1]
 
 
+def forget_clients(settings: Settings) -> None:
+    """Make the next embedded client of this process open the store afresh (a long-lived
+    writer, such as the upload worker, calls this before each job)."""
+    if settings.chroma_url:
+        return
+    from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+    with _FRESH:
+        Shared._identifier_to_system.pop(str(settings.chroma_dir), None)
+        Shared._identifier_to_refcount.pop(str(settings.chroma_dir), None)
+
+
 def where(settings: Settings) -> str:
     return settings.chroma_url or str(settings.chroma_dir)
 
