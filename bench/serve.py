@@ -36,7 +36,7 @@ GUIDE = Path(sys.executable).parent / "guide"  # the installed command, as opera
 SAMPLE = Path(__file__).resolve().parent.parent / "knowledge" / "sample"
 EVALDATA_DOCS = Path("../shared/evaldata/docs")
 BASE_FOLDERS = ("gds-way", "ncsc-zero-trust", "moj-technical-guidance")
-INGEST_FOLDER = "moj-security-guidance"
+INGEST_FOLDER = "govuk-html"
 LARGE_PDF = "eu-data-protection/pdf/GDPR-Regulation-EU-2016-679.pdf"
 TRAINER = ("trainer@bench.invalid", "bench-password-1234")
 START_S = 180.0  # a server (model load, index) or chroma must answer within this
@@ -82,13 +82,14 @@ class Bench:
         self.started: list[subprocess.Popen] = []
 
     def env(self, data_dir: Path, **extra: str) -> dict[str, str]:
-        # the child's environment is this one (its model, dtype...) with the bench's data dir
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDE_")}
-        env.update({"GUIDE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1",
-                    "GUIDE_EMBEDDING_MODEL": self.settings.embedding_model,
-                    "GUIDE_EMBEDDING_DTYPE": self.settings.embedding_dtype,
-                    "GUIDE_SESSION_SECRET": "bench-session-secret-" + "x" * 32,
-                    "GUIDE_PSEUDONYM_KEY": "bench-pseudonym-key-" + "x" * 32})
+        """A child's whole environment: hermetic, from this run's settings (the model and
+        its dtype) and the bench's own data dir and keys."""
+        env = {"PATH": os.defpath, "HOME": str(self.root), "HF_HUB_OFFLINE": "1",
+               "GUIDE_DATA_DIR": str(data_dir),
+               "GUIDE_EMBEDDING_MODEL": self.settings.embedding_model,
+               "GUIDE_EMBEDDING_DTYPE": self.settings.embedding_dtype,
+               "GUIDE_SESSION_SECRET": "bench-session-secret-" + "x" * 32,
+               "GUIDE_PSEUDONYM_KEY": "bench-pseudonym-key-" + "x" * 32}
         env.update(extra)
         return env
 
@@ -158,7 +159,7 @@ def ask_many(urls: list[str], questions: int, clients: int) -> Phase:
 
     def client(n: int) -> None:
         session, token = chat_session(urls[n % len(urls)])
-        with session:
+        with contextlib.closing(session):
             for i in counter:
                 question = QUESTIONS[(i + n) % len(QUESTIONS)]
                 started = time.perf_counter()
@@ -180,6 +181,17 @@ def ask_many(urls: list[str], questions: int, clients: int) -> Phase:
     return phase
 
 
+def ask_while(urls: list[str], questions: int, clients: int, running: Any) -> Phase:
+    """Rounds of ``questions`` questions for as long as ``running()`` (at least one round),
+    so every moment of the background work is asked through."""
+    phase = ask_many(urls, questions, clients)
+    while running():
+        more = ask_many(urls, questions, clients)
+        phase.latencies += more.latencies
+        phase.errors += more.errors
+    return phase
+
+
 def sign_in(url: str) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=900, follow_redirects=False)
     page = client.get("/login").text
@@ -195,7 +207,7 @@ def sign_in(url: str) -> httpx.Client:
 
 def upload(url: str, path: Path) -> tuple[bool, float, str]:
     """A trainer's web upload; (accepted, seconds, what the page said)."""
-    with sign_in(url) as client:
+    with contextlib.closing(sign_in(url)) as client:
         page = client.get("/documents").text
         token = re.search(r'name="csrf" value="([^"]+)"', page)
         if token is None:
@@ -281,24 +293,22 @@ def single_server(bench: Bench, root: Path, docs: Path, questions: int,
     log = root / "ingest.log"
     started = time.perf_counter()
     proc = bench.spawn([str(GUIDE), "ingest", str(ingest_corpus)], env, log)
-    phase = ask_many([server.url], questions, clients)
-    still = proc.poll() is None
-    proc.wait()
-    out["during_ingest"] = {**phase.figures(), "ingest_exit": proc.returncode,
+    phase = ask_while([server.url], questions, clients, lambda: proc.poll() is None)
+    out["during_ingest"] = {**phase.figures(), "ingest_exit": proc.wait(),
                             "ingest_seconds": round(time.perf_counter() - started, 1),
-                            "ingest_ran_throughout": still}
+                            "ingest_files": sum(1 for p in ingest_corpus.rglob("*")
+                                                if p.is_file())}
 
     pdf = docs / LARGE_PDF
     if pdf.is_file():
         work = Background(lambda: upload(server.url, pdf))
-        phase = ask_many([server.url], questions, clients)
-        throughout = work.running.is_set()
+        phase = ask_while([server.url], questions, clients, work.running.is_set)
         result = work.join()
         ok, seconds, said = result if isinstance(result, tuple) else (False, 0.0, str(result))
         out["during_upload"] = {**phase.figures(), "upload": pdf.name,
                                 "upload_mb": round(pdf.stat().st_size / 1e6, 1),
                                 "upload_ok": ok, "upload_seconds": round(seconds, 1),
-                                "upload_ran_throughout": throughout, "upload_said": said[:160]}
+                                "upload_said": said[:160]}
     bench.stop(server.proc)
     return out
 
@@ -321,7 +331,7 @@ def two_replicas(bench: Bench, root: Path, docs: Path, questions: int, clients: 
         port = free_port()
         log = root / "chroma.log"
         proc = bench.spawn([str(chroma), "run", "--path", str(root / "chroma-server"),
-                            "--host", "127.0.0.1", "--port", str(port)], os.environ.copy(), log)
+                            "--host", "127.0.0.1", "--port", str(port)], self_env(bench), log)
         wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, log)
         shared = {"GUIDE_CHROMA_URL": f"http://127.0.0.1:{port}",
                   "GUIDE_DATABASE_URL": f"{database_url}?options=-csearch_path%3D{schema}"}
@@ -348,6 +358,10 @@ def two_replicas(bench: Bench, root: Path, docs: Path, questions: int, clients: 
             engine.dispose()
 
 
+def self_env(bench: Bench) -> dict[str, str]:
+    return {"PATH": os.defpath, "HOME": str(bench.root)}
+
+
 def seen_elsewhere(servers: list[Server], note: Path) -> float:
     """Upload ``note`` on the first replica; seconds until the second answers from it."""
     ok, _, said = upload(servers[0].url, note)
@@ -355,7 +369,7 @@ def seen_elsewhere(servers: list[Server], note: Path) -> float:
         raise GuideError(f"the upload on replica a failed: {said}")
     started = time.monotonic()
     session, token = chat_session(servers[1].url)
-    with session:
+    with contextlib.closing(session):
         while time.monotonic() - started < 60:
             r = session.post("/api/ask", json={"question": f"what is the {MARKER} passphrase"},
                              headers={"X-CSRF-Token": token})

@@ -29,6 +29,7 @@ Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (SciFact, DEFRA dev)
 EXACT_SEARCH_UP_TO = 50_000  # chunks; beyond this Chroma's HNSW index answers dense queries
 STAMP_EVERY_S = 2.0  # an ingest shows in answers within this long
+REBUILD_SHARE = 5  # at least this many times a rebuild's length between two rebuilds
 KEYWORD_WEIGHT = 1.0  # weight of the BM25 ranking against the dense one in the fusion
 # Passages of one page (one document, where it has no pages) ranked ahead of every other
 # page's: more go behind them, so the answer sees each page that speaks to the question
@@ -98,7 +99,9 @@ class HybridRetriever:
         snap = self._snapshot
         if snap is None:
             return self.refresh()
-        if time.monotonic() - self._checked >= STAMP_EVERY_S and not self._rebuilding:
+        # during a long ingest the view is rebuilt at most a fifth of the time
+        every = max(STAMP_EVERY_S, REBUILD_SHARE * self.last_refresh_ms / 1000)
+        if time.monotonic() - self._checked >= every and not self._rebuilding:
             self._rebuilding = True
             self._checked = time.monotonic()
             threading.Thread(target=self._refresh_quietly, name="guide-refresh",
