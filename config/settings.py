@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(
         1024, ge=64, description="Memory a parser process may add reading one file (a "
         "document built to expand is refused, not the machine's memory spent).")
+    ingest_nice: int = Field(
+        10, ge=0, le=19, description="CPU priority `guide ingest` gives up (0-19), so "
+        "answers served on the same machine keep their pace during a bulk run.")
     upload_timeout_s: float = Field(
         600.0, gt=0, description="Longest an upload's worker may take to read and index it.")
     retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")

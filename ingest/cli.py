@@ -64,7 +64,9 @@ def ingest_command(
     )
 
     from ingest.pipeline import FileOutcome, Ingestor
+    from ingest.worker import yield_cpu
 
+    yield_cpu(ctx.obj.ingest_nice)  # a bulk run gives way to answers on the same machine
     ingestor = Ingestor(ctx.obj)
     if not as_json and _c.err.is_terminal:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -51,6 +51,13 @@ def watch_parent(parent: int) -> None:
     threading.Thread(target=loop, name="guide-watch-parent", daemon=True).start()
 
 
+def yield_cpu(nice: int) -> None:
+    """Lower this process's CPU priority by ``nice`` (its parse workers inherit it): batch
+    work then takes only the CPU that serving leaves."""
+    if nice:
+        os.nice(nice)
+
+
 @contextmanager
 def memory_limit(megabytes: int | None):
     """Let this process map at most ``megabytes`` more than it has now: a parse that wants
