@@ -52,10 +52,9 @@ def watch_parent(parent: int) -> None:
 
 
 def yield_cpu(nice: int) -> None:
-    """Lower this process's CPU priority by ``nice`` (its parse workers inherit it): batch
-    work then takes only the CPU that serving leaves."""
-    if nice:
-        os.nice(nice)
+    """Lower this process's CPU priority to at least ``nice`` (its parse workers inherit
+    it): batch work then takes only the CPU that serving leaves."""
+    os.nice(max(0, nice - os.nice(0)))
 
 
 @contextmanager
