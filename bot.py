@@ -14,9 +14,12 @@ import typer
 from typer.core import TyperGroup
 
 from assistant.cli import ask_command, chat_command
+from assistant.skills.cli import skills_app
+from assistant.walk_cli import walk_command
 from bench.cli import bench_app, eval_command
 from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
+from channels.teams.cli import teams_app
 from ingest.cli import ingest_command, sources_app
 from ingest.index_cli import index_app
 
@@ -57,12 +60,15 @@ def build_cli() -> typer.Typer:
     app.add_typer(index_app(), name="index")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
+    app.command("walk")(walk_command)
     app.command("eval")(eval_command)
     app.command("serve")(serve_command)
     app.command("report")(report_command)
     app.add_typer(usage_app(), name="usage")
     app.add_typer(users_app(), name="users")
+    app.add_typer(skills_app(), name="skills")
     app.add_typer(bench_app(), name="bench")
+    app.add_typer(teams_app(), name="teams")
     return app
 
 

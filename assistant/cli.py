@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from config.audiences import split_names
+
 if TYPE_CHECKING:  # the model and the index load only when a command runs
     from assistant.answer import Answer
     from assistant.core import Assistant
@@ -66,13 +68,15 @@ def ask_command(
     question: Annotated[str | None, typer.Argument(
         help="The question. Without one, reads one question per line from stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
-    audience: Annotated[str | None, typer.Option(help="Answer as this audience.")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        help="Answer as someone in this audience (for trainers testing): several by commas "
+        "or by repeating it. Default: all staff only.")] = None,
 ) -> None:
     """Ask Guide a question and get a cited answer."""
     console = Console(highlight=False)
     assistant = build_assistant(ctx.obj)
     if question is not None:
-        answer = assistant.ask(question, audience=audience, asked=cli_user())
+        answer = assistant.ask(question, audiences=split_names(audience), asked=cli_user())
         if as_json:
             sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         else:
@@ -80,14 +84,17 @@ def ask_command(
         return
     for line in sys.stdin:  # batch: the model is loaded once for every question
         if line.strip():
-            answer = assistant.ask(line.strip(), audience=audience, asked=cli_user())
+            answer = assistant.ask(line.strip(), audiences=split_names(audience),
+                                   asked=cli_user())
             sys.stdout.write(answer.model_dump_json() + "\n")
             sys.stdout.flush()
 
 
 def chat_command(
     ctx: typer.Context,
-    audience: Annotated[str | None, typer.Option(help="Answer as this audience.")] = None,
+    audience: Annotated[list[str] | None, typer.Option(
+        help="Answer as someone in this audience (for trainers testing): several by commas "
+        "or by repeating it. Default: all staff only.")] = None,
 ) -> None:
     """A conversation with Guide in the terminal (follow-ups use earlier turns)."""
     console = Console(highlight=False)
@@ -101,7 +108,7 @@ def chat_command(
             break
         if not question:
             break
-        answer = assistant.ask(question, history=history, audience=audience,
+        answer = assistant.ask(question, history=history, audiences=split_names(audience),
                                asked=cli_user())
         console.print(render_text(answer), markup=False)
         history.append(answer.question)  # as guarded: identifiers never kept

@@ -8,20 +8,23 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from assistant import messages as msg
 from assistant.answer import Answer, Citation
+from assistant.audiences import cited_audiences
 from assistant.clarify import classification_options, options_text, variant_options
 from assistant.extractive import body_of, candidate_sentences, score_sentences, select
-from assistant.guard import check
-from assistant.llm import build_chat_model, draft
+from assistant.guard import GUARD_MARGIN, check
+from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
+from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, weighted_coverage
+from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
@@ -92,43 +95,60 @@ class Assistant:
         self.kb = kb or KnowledgeBase(settings)
         self.retriever = HybridRetriever(self.kb)
         self.thresholds = thresholds or Thresholds()
-        self.model = build_chat_model(settings)
+        self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
         self.escalation_topics = [p for p in map(phrase_pattern, settings.escalation_topics)
                                   if p is not None]
+        self.skill_areas = FrameworkTagger(
+            settings.data_dir, lambda texts: self.kb.cached_embeddings.embed_documents(texts),
+            lambda text: self.kb.embeddings.embed_query(text), settings.skills_tag_similarity)
 
     # -- the pipeline ---------------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[str] = (), audience: str | None = None,
-            asked: Asked | None = None) -> Answer:
-        """Answer ``question``; with ``asked`` (who and where), the answer is also logged
-        and ``record_id`` set, so feedback and escalations can refer to it."""
-        answer = self._answer(question, history, audience)
+    def ask(self, question: str, history: Sequence[str] = (),
+            audiences: Collection[str] = STAFF, asked: Asked | None = None) -> Answer:
+        """Answer ``question`` from what someone reading as ``audiences`` may see (all staff
+        only unless told more); with ``asked`` (who and where), the answer is also logged,
+        with the audiences it was computed for, and ``record_id`` set, so feedback and
+        escalations can refer to it."""
+        audiences = readers(audiences)
+        answer = self._answer(question, history, audiences)
         if asked is not None and self.usage is not None:
-            answer.record_id = self.log(asked, answer)
+            answer.record_id = self.log(replace(asked, audiences=audiences), answer)
         return answer
 
     def log(self, asked: Asked, answer: Answer) -> str | None:
-        """Record an answer; a failing log never costs staff their answer."""
+        """Record an answer with its skill areas; a failing log never costs staff their
+        answer, and a failing tagger never costs the log its record."""
+        areas: list[str] = []
+        if answer.status != "blocked":
+            try:
+                areas = self.skill_areas.tag(answer.question)
+            except Exception:
+                log.exception("could not tag a question with its skill areas")
         try:
             return self.usage.record(  # type: ignore[union-attr]
                 asked, answer.model_dump(), identifier_kinds=answer.identifier_kinds,
-                model=self.settings.llm_model if answer.mode == "llm" else None)
+                model=self.settings.llm_model if answer.mode == "llm" else None, areas=areas,
+                cited_audiences=cited_audiences(self.retriever, answer.citations))
         except Exception:
             log.exception("could not record a %s answer in the usage log", answer.status)
             return None
 
-    def nearest_document(self, text: str) -> dict[str, str] | None:
-        """The document whose passage best matches ``text`` (for the knowledge-gap report)."""
-        hits = self.retriever.search(text, k=1)
+    def nearest_document(self, text: str, audiences: Collection[str] = STAFF
+                         ) -> dict[str, str] | None:
+        """The document whose passage best matches ``text`` among those ``audiences`` may
+        see (for the knowledge-gap report)."""
+        hits = self.retriever.search(text, k=1, audiences=readers(audiences))
         if not hits:
             return None
         meta = hits[0].meta
         return {"doc_id": meta.get("doc_id", ""), "title": meta.get("title", ""),
                 "section": meta.get("heading_path", "")}
 
-    def _answer(self, question: str, history: Sequence[str], audience: str | None) -> Answer:
+    def _answer(self, question: str, history: Sequence[str], audiences: frozenset[str]
+                ) -> Answer:
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -138,18 +158,20 @@ class Assistant:
             timings[stage] = round((now - started) * 1000, 2)
             started = now
 
-        guarded = check(question)
+        limit = self.settings.max_question_chars
+        # the length limit first, with a margin so an identifier across it is still seen whole:
+        # nothing past it is searched or stored, and the guard's work stays bounded
+        guarded = check(question[:limit + GUARD_MARGIN])
         lap("guard")
         if guarded.blocked:
             return Answer(status="blocked", question=guarded.redacted, timings_ms=timings,
                           identifier_kinds=guarded.kinds,
                           text=msg.BLOCKED_PERSONAL_DATA.format(kinds=", ".join(guarded.kinds)))
-        limit = self.settings.max_question_chars
         if len(question) > limit:  # a pasted document, not a question: nothing searched
             text = msg.TOO_LONG.format(length=len(question), limit=limit)
             return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
                           text=text, follow_up=text, timings_ms=timings)
-        earlier = [check(turn).redacted for turn in history]
+        earlier = [check(turn[:limit + GUARD_MARGIN]).redacted for turn in history]
         said = self.contextualise(question, earlier)
         for pattern, reason, where in REFUSALS:
             # on the conversation so far: "my manager signed it off" does not unlock it
@@ -165,7 +187,7 @@ class Assistant:
 
         query = self.with_incident_words(said)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
-                                       audience=audience)
+                                       audiences=audiences)
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
         answer = self.compose(question, query, hits, earlier)
@@ -230,7 +252,8 @@ class Assistant:
             except (ModelUnavailable, QuoteCheckFailed) as exc:
                 log.warning("falling back to the extractive answer: %s", exc)
                 answer = self.extractive(question, query, hits)
-                answer.notice = msg.FALLBACK_NOTICE
+                answer.notice = (msg.FALLBACK_NOTICE if isinstance(exc, ModelUnavailable)
+                                 else msg.UNCHECKED_NOTICE)
                 return answer
         return self.extractive(question, query, hits)
 
@@ -252,7 +275,7 @@ class Assistant:
         drafted = draft(self.model, question, history, labelled)
         if drafted.status == "cannot_answer":
             answer = self.cannot_answer(question, hits)
-            answer.mode = "llm"
+            answer.mode, answer.prompt_version = "llm", PROMPT_VERSION
             return answer
         cited = Citations()
         numbers = [cited.add(sources[i], quote) for i, quote in drafted.quotes]

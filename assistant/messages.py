@@ -31,4 +31,26 @@ NEED_MORE_DETAIL_WHICH = "The guidance says different things for {options}. Whic
 PAST_REVIEW = "This document was due for review on {date}: check it is still current."
 FALLBACK_NOTICE = "The language model was not available, so this answer is quoted directly " \
     "from the guidance."
-DEFAULT_CONTACT = "your line manager"
+UNCHECKED_NOTICE = "The language model's answer did not match the guidance word for word, " \
+    "so this answer is quoted directly from the guidance."
+
+# -- walkthroughs -----------------------------------------------------------------------
+WALK_NOT_FOUND = (
+    "I couldn't find step-by-step instructions for that in the guidance, so I won't make "
+    "them up. Ask me the question instead, or ask {contact}."
+)
+WALK_WHICH = (
+    "What would you like me to walk you through? For example: \"walk me through resetting "
+    "my MFA\"."
+)
+WALK_CHANGED = (
+    "That procedure has changed in the guidance since you started, or it has been removed. "
+    "Ask me to walk you through it again to get the current steps."
+)
+WALK_STUCK = "Here is what the guidance adds for this step:"
+WALK_NO_GUIDANCE = "The guidance has nothing more on this step."
+WALK_FINISHED = "All done: you have finished every step of \"{name}\"."
+WALK_ASK_PERSON = "Still stuck? {contact} can help you with this step."
+WALK_TELL_CONTACT = (
+    "Please contact {contact} and tell them you are stuck at step {n} of \u201c{name}\u201d."
+)

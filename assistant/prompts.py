@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-PROMPT_VERSION = "answer-prompt-1"
+PROMPT_VERSION = "answer-prompt-2"
+SCHEMA_NAME = "guide_answer"  # the reply's JSON schema, built per question in assistant.llm
 
 SYSTEM = """You answer questions from staff of a justice organisation using ONLY the numbered \
 sources given. Rules:
 - Use only what the sources say. Never add rules, numbers or advice of your own.
-- Every rule you rely on must be quoted word for word from one source.
-- If the sources do not answer the question, say so: set "status" to "cannot_answer".
+- First quote, word for word, the one to three sentences of the sources that answer the \
+question, each with its source number. Then write the answer from those quotes.
 - Keep the answer short: two to four sentences, plain English, no markdown.
+- If the sources do not answer the question, reply with no citations and an empty answer.
 Reply with one JSON object and nothing else:
-{"status": "answered" or "cannot_answer",
- "answer": "the short answer, without citation markers",
- "citations": [{"source": <source number>, "quote": "<exact words copied from that source>"}]}"""
+{"citations": [{"source": <source number>, "quote": "<exact words copied from that source>"}],
+ "answer": "<your short answer, from the quotes, without citation markers>"}"""
 
 USER = """Sources:
 {sources}

@@ -120,6 +120,28 @@ def bench_slack(
         print_side_by_side(f"guide bench slack: {events} events at {rate}/s", figures)
 
 
+def bench_teams(
+    ctx: typer.Context,
+    activities: Annotated[int, typer.Option(help="Channel @mentions to send.")] = 100,
+    rate: Annotated[float, typer.Option(help="Activities per second.")] = 20.0,
+    redeliver: Annotated[float, typer.Option(
+        help="Share of activities Teams delivers twice.")] = 0.1,
+    baseline: Annotated[bool, typer.Option(help="Also run the answer-before-reply bot.")] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """HTTP reply latency, answers, duplicates and losses for N activities with signed tokens
+    at /api/messages (against a fake Bot Connector), beside a bot that answers before it
+    replies."""
+    from bench import teams
+    from bench.figures import emit, print_side_by_side
+
+    figures = teams.run(_settings(ctx), activities, rate, redeliver, baseline)
+    if as_json:
+        emit("", figures, True)
+    else:
+        print_side_by_side(f"guide bench teams: {activities} activities at {rate}/s", figures)
+
+
 def bench_report(
     ctx: typer.Context,
     rows: Annotated[int, typer.Option(help="Questions in the log.")] = 100_000,
@@ -178,7 +200,7 @@ def bench_app() -> typer.Typer:
     app = typer.Typer(help="Benchmarks that print figures beside their baseline.",
                       no_args_is_help=True)
     commands: dict[str, Any] = {"retrieval": bench_retrieval, "query": bench_query,
-                                "ingest": bench_ingest, "slack": bench_slack,
+                                "ingest": bench_ingest, "slack": bench_slack, "teams": bench_teams,
                                 "report": bench_report, "startup": bench_startup,
                                 "serve": bench_serve}
     for name, command in commands.items():

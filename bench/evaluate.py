@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core import Assistant
+from config.audiences import readers, split_names
 from config.settings import Settings
 from knowledge.metadata_fields import chunk_body
 from usage.stats import percentile
@@ -94,7 +95,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
     failures = []
     for row in rows:
         started = time.perf_counter()
-        answer = assistant.ask(row.question, history=row.earlier, audience=row.audience)
+        answer = assistant.ask(row.question, history=row.earlier,
+                               audiences=split_names(row.audience))
         latencies.append((time.perf_counter() - started) * 1000)
 
         ok = answer.status in row.statuses
@@ -115,7 +117,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
             # answered without looking (e.g. "talk to a person"): measure retrieval anyway
             query = assistant.search_query(row.question, row.earlier)
             retrieved = [h.chunk_id for h in assistant.retriever.search(
-                query, k=2 * assistant.settings.retrieval_k, audience=row.audience)]
+                query, k=2 * assistant.settings.retrieval_k,
+                audiences=readers(split_names(row.audience)))]
         # a gold page that is not in the index (missing or empty file) cannot be retrieved
         expected = {p for p in row.pages if p in indexed_pages}
         unreachable |= set(row.pages) - expected

@@ -17,11 +17,19 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from bench.indexed import SAMPLE, indexed_assistant
-from channels.reporting import full_report
+from channels.reporting import full_report, skills_report
 from config.settings import Settings
 from usage.log import UsageLog
 from usage.report import Period
-from usage.schema import citations, escalations, feedback, questions
+from usage.schema import (
+    citations,
+    escalations,
+    feedback,
+    question_areas,
+    questions,
+    skill_people,
+    skill_ratings,
+)
 
 DOCS = [("data-sharing-policy", "Data Sharing Policy", "3.0", "2027-04-01"),
         ("secure-email-guide", "Secure Email Guide", "2.0", "2027-06-01"),
@@ -37,6 +45,11 @@ UNANSWERED = ["What is on the canteen menu?", "When is the canteen open?",
 STATUSES = [("answered", 0.78), ("cannot_answer", 0.1), ("need_more_detail", 0.05),
             ("talk_to_a_person", 0.02), ("blocked", 0.05)]
 SURFACES = [("slack", 0.7), ("web", 0.2), ("teams", 0.05), ("cli", 0.05)]
+AREAS = ["communicating", "handling-information", "transacting", "problem-solving",
+         "being-safe"]
+LEVELS = ["foundation", "life", "work"]
+TEAMS = ["Courts", "Prisons", "Probation North", "Probation South", "Youth Justice"]
+RATED = 3  # statements per area and level a seeded person rates (as the default framework)
 
 
 def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
@@ -51,6 +64,7 @@ def seed(usage: UsageLog, rows: int, days: int = 90, seed_value: int = 7) -> Non
     cited: list[dict[str, Any]] = []
     votes: list[dict[str, Any]] = []
     handed: list[dict[str, Any]] = []
+    tagged: list[dict[str, Any]] = []
     with usage.engine.begin() as conn:
         for n in range(1, rows + 1):
             status = pick(rng, STATUSES)
@@ -78,14 +92,38 @@ def seed(usage: UsageLog, rows: int, days: int = 90, seed_value: int = 7) -> Non
             if status in ("cannot_answer", "talk_to_a_person") and rng.random() < 0.2:
                 handed.append({"question_id": n, "created_at": when, "user_hash": "u",
                                "topic": "default", "contact": "C0HELP"})
+            if question is not None and rng.random() < 0.8:  # most questions have an area
+                tagged += [{"question_id": n, "created_at": when, "area": area, "status": status}
+                           for area in rng.sample(AREAS, 1 if rng.random() < 0.8 else 2)]
             if len(batch) == 5000:
                 conn.execute(insert(questions), batch)
                 batch = []
         if batch:
             conn.execute(insert(questions), batch)
-        for table, items in ((citations, cited), (feedback, votes), (escalations, handed)):
+        for table, items in ((citations, cited), (feedback, votes), (escalations, handed),
+                             (question_areas, tagged)):
             if items:
                 conn.execute(insert(table), items)
+        seed_ratings(conn, rng, now, people=rows // 200)
+
+
+def seed_ratings(conn: Any, rng: random.Random, when: dt.datetime, people: int) -> None:
+    """Skills checks of ``people`` staff: every statement of a framework the default's size."""
+    conn.execute(insert(skill_people), [
+        {"person": f"p{n:05d}", "team": rng.choice([*TEAMS, None]), "updated_at": when}
+        for n in range(people)])
+    rows = []
+    for n in range(people):
+        for area in AREAS:
+            for level in LEVELS:
+                for k in range(RATED if level != "life" else 1):
+                    now = rng.randint(1, 4)
+                    rows.append({"person": f"p{n:05d}", "statement_id": f"{area}-{level}-{k}",
+                                 "area": area, "level": level, "now": now,
+                                 "need": min(4, now + rng.choice([0, 0, 1, 2])),
+                                 "updated_at": when})
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(skill_ratings), rows[start:start + 5000])
 
 
 def naive_report(usage: UsageLog, period: Period) -> dict[str, Any]:
@@ -127,6 +165,8 @@ def run(settings: Settings, rows: int, database_url: str | None) -> dict[str, An
         for name, fn in (("guide_report_first", lambda: full_report(usage, assistant, period)),
                          ("guide_report_again", lambda: full_report(usage, assistant, period)),
                          ("guide_figures_only", lambda: full_report(usage, None, period)),
+                         ("skills_view_only", lambda: skills_report(usage, assistant, period,
+                                                                    [])),
                          ("naive_report", lambda: naive_report(usage, period))):
             begun = time.perf_counter()
             result = fn()
@@ -136,5 +176,9 @@ def run(settings: Settings, rows: int, database_url: str | None) -> dict[str, An
         usage.engine.dispose()
     figures = {"rows": rows, "database": url.split(":", 1)[0], "seed_seconds": round(seeded, 1),
                "report_seconds": timings, "questions_in_report": report["questions"],
-               "gap_topics": len(report["gaps"]), "target_met": timings["guide_report_first"] < 2}
+               "gap_topics": len(report["gaps"]),
+               "skill_areas_tagged": sum(a["asked"] for a in report["skills"]["areas"]),
+               "skills_people_rated": report["skills"]["ratings"]["people"],
+               "training_needs": len(report["skills"]["training_needs"]),
+               "target_met": timings["guide_report_first"] < 2}
     return figures

@@ -39,12 +39,23 @@ def check_slack_settings(settings: Settings) -> None:
                          "--slack-mode http with SLACK_SIGNING_SECRET")
 
 
+def teams_endpoint(settings: Settings, assistant: Assistant, usage: UsageLog) -> Any | None:
+    """The Teams bot's /api/messages handler when TEAMS_APP_ID is set."""
+    if not settings.teams_app_id:
+        return None
+    from channels.teams.endpoint import TeamsEndpoint
+
+    return TeamsEndpoint(settings, assistant, usage)
+
+
 def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) -> Channels:
-    """The web app, and Slack when its tokens are set (socket or HTTP mode)."""
+    """The web app, Slack when its tokens are set (socket or HTTP mode), and Teams when
+    TEAMS_APP_ID is set."""
+    teams = teams_endpoint(settings, assistant, usage)
     if settings.slack_bot_token is None:
         status = "not configured (set SLACK_BOT_TOKEN to answer in Slack)"
-        return Channels(build_web_app(settings, assistant, usage, slack_status=status), None,
-                        None, status)
+        return Channels(build_web_app(settings, assistant, usage, slack_status=status,
+                                      teams=teams), None, None, status)
     check_slack_settings(settings)
     try:
         slack_app = build_slack_app(settings, assistant, usage)
@@ -53,7 +64,8 @@ def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) ->
     if settings.slack_mode == "http":
         status = "HTTP mode at /slack/events"
         return Channels(build_web_app(settings, assistant, usage, slack_app=slack_app,
-                                      slack_client=slack_app.client, slack_status=status),
+                                      slack_client=slack_app.client, slack_status=status,
+                                      teams=teams),
                         slack_app, None, status)
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -61,7 +73,7 @@ def build_channels(settings: Settings, assistant: Assistant, usage: UsageLog) ->
                                 .get_secret_value(), web_client=web_client(settings))
     status = "Socket Mode"
     return Channels(build_web_app(settings, assistant, usage, slack_client=slack_app.client,
-                                  slack_status=status), slack_app, handler, status)
+                                  slack_status=status, teams=teams), slack_app, handler, status)
 
 
 PURGE_EVERY_S = 24 * 3600

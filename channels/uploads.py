@@ -19,7 +19,8 @@ from typing import Any
 
 from config.errors import GuideError, IngestError, IngestLocked
 from config.settings import Settings
-from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file
+from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file, without_paths
+from ingest.metadata import build_metadata
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.worker import JobWorker, memory_limit
 from knowledge.base import Embedder, KnowledgeBase
@@ -28,6 +29,7 @@ from knowledge.store import forget_clients
 
 LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
 WORKER_NICE = 10  # the worker's CPU priority below the server's
+UNREADABLE = "the file could not be read"
 BUSY = "another upload is being indexed; please try again in a minute"
 
 
@@ -118,7 +120,8 @@ class DocumentUploads:
         summary = report.summary()
         summary.pop("files", None)
         if outcome.status == "failed":
-            return Outcome(False, name, "failed", outcome.reason, summary=summary)
+            return Outcome(False, name, "failed",
+                           without_paths(outcome.reason or UNREADABLE, target), summary=summary)
         return Outcome(True, name, outcome.status, title=title or name,
                        chunks=outcome.chunks, summary=summary)
 
@@ -159,12 +162,16 @@ def upload_job(settings: Settings, store: Settings, embeddings: Embedder | None,
     document's title."""
     kb = _worker_kb(store, embeddings)
     if incoming is not None:
-        try:
+        try:  # the file and its metadata (a bad date, say) are checked before it lands
             with memory_limit(settings.parse_memory_mb):
-                load_file(incoming, max_bytes=settings.max_upload_mb * 1_000_000)
+                doc = load_file(incoming, max_bytes=settings.max_upload_mb * 1_000_000)
+                build_metadata(incoming, doc.metadata, doc.title)
         except MemoryError:
             raise IngestError(f"reading it needs more than {settings.parse_memory_mb} MB: is "
                               "it built to expand (a zip or XML bomb)?") from None
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, IngestError) else UNREADABLE
+            raise IngestError(without_paths(reason, incoming)) from None
         shutil.move(incoming, target)
     report = Ingestor(settings, kb, limit_parse=True).run([target])
     entry = kb.catalog.get(str(target.resolve()))

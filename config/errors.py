@@ -27,6 +27,10 @@ class EmbeddingModelMismatch(StoreError):
     """The index was built with a different embedding model than the one configured."""
 
 
+class EmbeddingModelTampered(StoreError):
+    """The bundled embedding model's weights are not the file Guide was released with."""
+
+
 class DocumentNotFound(GuideError):
     """No indexed document matches what was asked for."""
 

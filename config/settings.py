@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_api_version: str = Field("2024-10-21", description="Azure OpenAI API version.")
     llm_timeout_s: float = Field(30.0, gt=0)
+    llm_max_tokens: int = Field(800, ge=16, le=16384,
+                                description="Most tokens the model may write for one answer.")
+    llm_answer_max_chars: int | None = Field(
+        None, ge=50, description="Cap the answer's length in the reply's JSON schema "
+        "(maxLength), for servers that support it (llama.cpp, vLLM, Ollama; not OpenAI's or "
+        "Azure's strict mode): keeps a small local model from rambling into llm_max_tokens.",
+    )
+    llm_json_schema: bool = Field(
+        True, description="Send the reply's JSON schema (quotes limited to the sources' own "
+        "sentences); turn off only for a server that rejects response_format.",
+    )
     max_upload_mb: int = Field(50, ge=1, description="Files larger than this are refused.")
     lock_timeout_s: float = Field(
         0.0, ge=0, description="How long an ingest waits for another to finish before giving up."
@@ -88,9 +99,35 @@ class Settings(BaseSettings):
         "question about a mishap ('I sent it to the wrong person') is searched with these "
         "words too, and answered from the passages that use them.",
     )
+    walkthrough_contact: str = Field(
+        "a digital champion",
+        description="Who staff stuck on a walkthrough step are pointed to ('Ask a person'). "
+        "In Slack and Teams the contact of the 'digital-champions' topic in "
+        "GUIDE_ESCALATION_CONTACTS is notified (else the contact the document or 'default' "
+        "routes to).",
+    )
     escalation_topics: Ids = Field(
         default_factory=list,
         description="Phrases whose questions always go to a person (e.g. whistleblowing).",
+    )
+    audiences_file: Path | None = Field(
+        None, description="Who is in which audience (by role, Slack user group or id, Entra "
+        "group or id): a YAML file, read again when it changes. Default: "
+        "data_dir/audiences.yaml.",
+    )
+    # -- digital skills -------------------------------------------------------------------
+    skills_tag_similarity: float = Field(
+        0.35, ge=0, le=1, description="A logged question is tagged with a skill area when it is "
+        "at least this similar (cosine) to one of the area's statements or example questions.",
+    )
+    skills_min_group: int = Field(
+        5, ge=5, description="Self-ratings are shown to managers only as figures over at least "
+        "this many people (never fewer than 5).",
+    )
+    skills_teams: Ids = Field(
+        default_factory=list,
+        description="Teams staff may choose in the skills check, for the managers' team view "
+        "(teams under skills_min_group people are merged or hidden).",
     )
     # -- usage log ------------------------------------------------------------------------
     database_url: str | None = Field(
@@ -123,12 +160,48 @@ class Settings(BaseSettings):
         None, description="A Slack user group (S...) whose members may add documents.")
     slack_managers: Ids = Field(
         default_factory=list, description="Slack user ids shown usage figures in App Home.")
+    slack_audience_ttl_s: float = Field(
+        300.0, ge=0, description="How long Slack user-group members are kept before they "
+        "are looked up again (usergroups.users.list) to decide someone's audiences.",
+    )
     escalation_contacts: Contacts = Field(
         default_factory=dict,
         description="Who 'Ask a person' notifies, by topic: a topic is a doc id or a word of "
-        "the question; values are channel (C...) or user group (S...) ids; 'default' catches "
-        "the rest.",
+        "the question; values are Slack channel (C...) or user group (S...) ids and/or a Teams "
+        "channel (teams:19:...@thread.tacv2), several joined by '|'; 'default' catches the "
+        "rest.",
     )
+    # -- Microsoft Teams ------------------------------------------------------------------
+    teams_app_id: str | None = Field(
+        None, validation_alias=_env("TEAMS_APP_ID"),
+        description="The bot's Microsoft App ID; set it to answer in Teams at /api/messages.")
+    teams_app_password: SecretStr | None = Field(
+        None, validation_alias=_env("TEAMS_APP_PASSWORD"), description="The app's client secret.")
+    teams_certificate: Path | None = Field(
+        None, validation_alias=_env("TEAMS_CERTIFICATE"),
+        description="Instead of a password: a PEM file with the app's private key and "
+        "certificate (uploaded to the app registration).")
+    teams_tenant_id: str | None = Field(
+        None, validation_alias=_env("TEAMS_TENANT_ID"),
+        description="The Entra tenant of the single-tenant bot registration.")
+    teams_openid_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="OpenID metadata of the Bot Framework (its jwks_uri signs inbound tokens).")
+    teams_token_issuer: str = Field(
+        "https://api.botframework.com", description="The issuer inbound tokens must carry.")
+    teams_token_url: str = Field(
+        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+        description="Token endpoint for outbound calls ({tenant} is filled in).")
+    teams_graph_url: str = Field(
+        "https://graph.microsoft.com", description="Microsoft Graph (trainer group checks).")
+    teams_trainers: Ids = Field(
+        default_factory=list,
+        description="Entra object ids of staff allowed to add documents in Teams.")
+    teams_trainer_group: str | None = Field(
+        None, description="An Entra group id whose members may add documents in Teams.")
+    teams_allow_anonymous: bool = Field(
+        False, description="Development only: accept unsigned Teams requests. Refused unless "
+        "Guide listens on a loopback address.")
     session_secret: SecretStr | None = Field(
         None, description="Signs web session cookies; replicas must share it. Default: a "
         "random key kept in data_dir/session.key.",
@@ -138,7 +211,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
     port: int = Field(8000, ge=0, le=65535)
 
-    @field_validator("escalation_topics", "slack_trainers", "slack_managers", mode="before")
+    @field_validator("escalation_topics", "slack_trainers", "slack_managers", "skills_teams",
+                     "teams_trainers", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -149,7 +223,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
-                     "llm_api_key", "pseudonym_key", "session_secret", mode="before")
+                     "llm_api_key", "pseudonym_key", "session_secret", "teams_app_password",
+                     "teams_app_id", "teams_tenant_id", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -191,6 +266,10 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return "postgresql+psycopg://" + url[len(plain):]
         return url
+
+    @property
+    def audiences_path(self) -> Path:
+        return self.audiences_file or self.data_dir / "audiences.yaml"
 
     @property
     def uploads_dir(self) -> Path:

@@ -15,15 +15,18 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from ingest.metadata import PolicyMetadata
+from ingest.metadata import PolicyMetadata, marks_walkthrough
 from ingest.model import ParsedDocument
 from knowledge.metadata_fields import ChunkMeta, join_tags
 
 TokenCounter = Callable[[str], int]
 
-SENTENCE_BREAK = re.compile(r"(?<=[.!?;:])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+")
+# A sentence ends at . ! ? ; : before a capital, and every line ends one; a list item's
+# number ("3. Do this") is not a sentence, so a long list never loses a step's number.
+SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-2"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-3"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass
@@ -176,6 +179,8 @@ def chunk_document(
                 "review_date": meta.review_date,
                 "classification": meta.classification,
                 "summary": summary or None,
+                # a trainer marked the section: offered as a walkthrough without numbers
+                "walkthrough": marks_walkthrough(meta.walkthroughs, headings) or None,
             }
             chunks.append(Document(
                 page_content=f"{context}\n\n{piece.text}",

@@ -47,7 +47,7 @@ def print_report(report: IngestReport) -> None:
 
 def ingest_command(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders to index.")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders to index.")],
     sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files are gone.")]
     = False,
     audience: Annotated[str | None, typer.Option(
@@ -63,9 +63,13 @@ def ingest_command(
         TimeElapsedColumn,
     )
 
+    from config.errors import GuideError
     from ingest.pipeline import FileOutcome, Ingestor
     from ingest.worker import yield_cpu
 
+    if any(not p.strip() for p in paths):  # "" is not the working directory: say "." for that
+        raise GuideError("an empty path was given: name the files or folders to index")
+    targets = [Path(p) for p in paths]
     yield_cpu(ctx.obj.ingest_nice)  # a bulk run gives way to answers on the same machine
     ingestor = Ingestor(ctx.obj)
     if not as_json and _c.err.is_terminal:
@@ -77,11 +81,11 @@ def ingest_command(
                 progress.update(task, advance=1, description=Path(outcome.path).name[:40])
 
             report = ingestor.run(
-                paths, sync=sync, audience=audience,
+                targets, sync=sync, audience=audience,
                 on_start=lambda n: progress.update(task, total=n), on_file=on_file,
             )
     else:
-        report = ingestor.run(paths, sync=sync, audience=audience)
+        report = ingestor.run(targets, sync=sync, audience=audience)
     if as_json:
         summary = report.summary()
         summary.pop("files")

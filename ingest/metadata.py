@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, Field
 
 from config.errors import IngestError
+from ingest.safe_yaml import load_metadata_yaml
 from knowledge.metadata_fields import ALL_STAFF
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -31,8 +32,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "audience": ("audience", "audiences", "for"),
     "supersedes": ("supersedes", "replaces"),
     "classification": ("classification", "security_classification", "marking"),
+    "walkthroughs": ("walkthrough", "walkthroughs"),
 }
+ALL_SECTIONS = "*"
 REVIEW_IN = re.compile(r"(\d+)\s*(day|week|month|year)s?", re.I)
+ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+# The most a field may hold: metadata is shown on every citation and stored with every chunk.
+MAX_CHARS = {"title": 300, "owner": 300, "version": 64, "classification": 64, "doc_id": 200,
+             "effective_date": 64, "review_date": 64}
+MAX_ITEMS = 50  # audiences, superseded documents
+MAX_ITEM_CHARS = 200
 
 
 class PolicyMetadata(BaseModel):
@@ -45,9 +54,8 @@ class PolicyMetadata(BaseModel):
     audience: list[str] = Field(default_factory=lambda: [ALL_STAFF])
     supersedes: list[str] = Field(default_factory=list)
     classification: str | None = None
-
-    def is_past_review(self, today: dt.date | None = None) -> bool:
-        return bool(self.review_date) and self.review_date < (today or dt.date.today()).isoformat()
+    # sections to offer as walkthroughs even without numbered steps: headings, or "*" (all)
+    walkthroughs: list[str] = Field(default_factory=list)
 
 
 def slugify(text: str) -> str:
@@ -70,15 +78,20 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     if sidecar is None:
         return {}
     try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = load_metadata_yaml(sidecar.read_text(encoding="utf-8"),
+                                  f"metadata file {sidecar.name}") or {}
+    except yaml.YAMLError as exc:
         raise IngestError(f"metadata file {sidecar.name} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"metadata file {sidecar.name} is not UTF-8 text") from exc
     if not isinstance(data, dict):
         raise IngestError(f"metadata file {sidecar.name} must be a mapping of field: value")
     return data
 
 
-def as_date(value: Any) -> dt.date | None:
+def as_date(value: Any, field: str = "date") -> dt.date | None:
+    """A date from metadata; None for text that is no date ("TBC"). A date written as ISO
+    that cannot exist (2026-13-01) is refused: it is a typo the trainer should fix."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -88,8 +101,10 @@ def as_date(value: Any) -> dt.date | None:
     text = str(value).strip()
     try:
         return dt.date.fromisoformat(text[:10])  # ISO first: "2026-03-10" is 10 March
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if ISO_DATE.match(text):
+            raise IngestError(f"{field} {text[:40]!r} is not a real date: check the day and "
+                              "month, written as YYYY-MM-DD") from exc
     try:
         return date_parser.parse(text, dayfirst=True, fuzzy=False).date()  # UK: 10/03/2026
     except (ValueError, OverflowError):
@@ -112,14 +127,17 @@ def pick(raw: dict[str, Any], field: str) -> Any:
 
 
 def review_date(raw: dict[str, Any], effective: dt.date | None) -> dt.date | None:
-    explicit = as_date(pick(raw, "review_date"))
+    explicit = as_date(pick(raw, "review_date"), "review_date")
     if explicit:
         return explicit
     # GOV.UK-style pages say when they were reviewed and how often: "review_in: 6 months".
     match = REVIEW_IN.search(str(raw.get("review_in", "")))
     if match and effective:
         n, unit = int(match.group(1)), match.group(2).lower()
-        return effective + relativedelta(**{f"{unit}s": n})
+        try:
+            return effective + relativedelta(**{f"{unit}s": n})
+        except (ValueError, OverflowError) as exc:  # "review_in: 99999 years"
+            raise IngestError(f"review_in {match.group(0)!r} reaches past the year 9999") from exc
     return None
 
 
@@ -138,14 +156,51 @@ def embedded_pairs(file_meta: dict[str, Any]) -> dict[str, str]:
     return pairs
 
 
+def walkthrough_sections(value: Any) -> list[str]:
+    """``walkthrough: true`` marks every section; a heading (or several, comma- or
+    semicolon-separated) marks those sections."""
+    if value is True or str(value).strip().lower() in ("true", "yes", "all"):
+        return [ALL_SECTIONS]
+    if value is False or str(value).strip().lower() in ("false", "no", "none"):
+        return []
+    return as_list(value)
+
+
+def marks_walkthrough(walkthroughs: list[str], headings: list[str]) -> bool:
+    """Whether a section with this heading path was marked as a walkthrough."""
+    wanted = {w.strip().casefold() for w in walkthroughs}
+    return ALL_SECTIONS in wanted or any(h.strip().casefold() in wanted for h in headings)
+
+
+def check_sizes(raw: dict[str, Any]) -> None:
+    """Refuse metadata fields too large to be what they say they are."""
+    for field, most in MAX_CHARS.items():
+        value = pick(raw, field)
+        if value is not None and not isinstance(value, list | dict) and len(str(value)) > most:
+            raise IngestError(f"the {field} in the metadata is {len(str(value)):,} characters: "
+                              f"keep it under {most}")
+    for field in ("audience", "supersedes"):
+        items = as_list(pick(raw, field))
+        if len(items) > MAX_ITEMS or any(len(i) > MAX_ITEM_CHARS for i in items):
+            raise IngestError(f"the {field} in the metadata is too long: at most {MAX_ITEMS} "
+                              f"names of up to {MAX_ITEM_CHARS} characters")
+
+
+def shortened(text: str, most: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + "…"
+
+
 def build_metadata(
     path: Path, file_meta: dict[str, Any], title: str | None, default_audience: str | None = None
 ) -> PolicyMetadata:
     found = {k: v for k, v in file_meta.items() if v not in (None, "")}
     raw = {**found, **embedded_pairs(found), **read_sidecar(path)}
-    effective = as_date(pick(raw, "effective_date"))
+    check_sizes(raw)
+    effective = as_date(pick(raw, "effective_date"), "effective_date")
     audience = [a.lower().replace(" ", "-") for a in as_list(pick(raw, "audience"))]
     doc_title = str(pick(raw, "title") or title or path.stem.replace("_", " ").replace("-", " "))
+    doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")
     owner = pick(raw, "owner")
     classification = pick(raw, "classification")
@@ -159,4 +214,5 @@ def build_metadata(
         audience=audience or [default_audience or ALL_STAFF],
         supersedes=[slugify(s) for s in as_list(pick(raw, "supersedes"))],
         classification=str(classification).strip() if classification else None,
+        walkthroughs=walkthrough_sections(pick(raw, "walkthroughs")),
     )

@@ -27,7 +27,3 @@ class ParsedDocument:
     title: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)  # as found in the file
     pages: int | None = None
-
-    @property
-    def text_chars(self) -> int:
-        return sum(len(b.text) for b in self.blocks)

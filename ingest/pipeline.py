@@ -25,7 +25,7 @@ from filelock import FileLock, Timeout
 from config.errors import IngestError, IngestLocked
 from config.settings import Settings
 from ingest.chunking import PIPELINE_VERSION
-from ingest.loaders import is_candidate
+from ingest.loaders import walk
 from ingest.metadata import sidecar_path
 from ingest.prepare import PrepareConfig, Prepared, prepare
 from ingest.worker import memory_limit, watch_parent
@@ -104,7 +104,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileOutcome]]:
     missing: list[FileOutcome] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and is_candidate(p)))
+            files.extend(sorted(walk(path)))
         elif path.is_file():
             files.append(path)
         else:

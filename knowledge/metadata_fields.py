@@ -3,9 +3,11 @@ how policy metadata is stored on it: Chroma keeps scalars only, so lists are ``|
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TypedDict
 
-ALL_STAFF = "all-staff"
+from config.audiences import ALL_STAFF
+from config.audiences import may_read as may_read_audiences
 
 
 class ChunkMeta(TypedDict, total=False):
@@ -32,6 +34,7 @@ class ChunkMeta(TypedDict, total=False):
     review_date: str
     classification: str
     summary: bool  # a page's front-matter summary: found, never quoted
+    walkthrough: bool  # its section was marked "walkthrough:" by a trainer (assistant.procedures)
 
 
 def join_tags(values: list[str]) -> str:
@@ -45,6 +48,12 @@ def split_tags(value: str | None) -> list[str]:
 
 def audiences(meta: ChunkMeta) -> list[str]:
     return split_tags(meta.get("audience")) or [ALL_STAFF]
+
+
+def may_read(meta: ChunkMeta, readers: Collection[str]) -> bool:
+    """Whether someone reading as ``readers`` may see this chunk: it is for all staff, or
+    for one of their audiences."""
+    return may_read_audiences(audiences(meta), readers)
 
 
 def chunk_body(text: str, meta: ChunkMeta) -> str:

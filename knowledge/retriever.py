@@ -2,7 +2,7 @@
 
 Policy filters are applied here, after an over-fetch, because a Chroma ``where`` filter costs
 ~30x a plain query at scale: superseded documents are never returned, and a document with a
-restricted audience only to that audience.
+restricted audience only to that audience (all staff only, when no audience is given).
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from config.audiences import STAFF
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import ChunkTable, KeywordIndex, record_stamp
-from knowledge.metadata_fields import ALL_STAFF, ChunkMeta, audiences
+from knowledge.metadata_fields import ChunkMeta, may_read
 from knowledge.store import fresh_collection
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,10 @@ class Snapshot:
     collection: Any = None  # what dense queries go to when ``vectors`` is None
 
 
-def visible(meta: ChunkMeta, superseded: set[str], audience: str | None) -> bool:
-    if meta.get("doc_id") in superseded:
-        return False
-    allowed = audiences(meta)
-    return ALL_STAFF in allowed or audience is None or audience in allowed
+def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = STAFF) -> bool:
+    """Current, and for all staff or one of ``readers``' audiences. Deny by default: nobody
+    reads as "everyone", and no audience given means all staff only."""
+    return meta.get("doc_id") not in superseded and may_read(meta, readers)
 
 
 class HybridRetriever:
@@ -129,9 +129,7 @@ class HybridRetriever:
         with self._lock:
             stamp = self.stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
-                started = time.perf_counter()
                 self._snapshot = self._build(stamp)
-                self.last_refresh_ms = (time.perf_counter() - started) * 1000
             self._checked = time.monotonic()
             return self._snapshot
 
@@ -196,8 +194,10 @@ class HybridRetriever:
                 if cid in snap.rows]
 
     def search(
-        self, query: str, k: int = 8, audience: str | None = None, mode: Mode = "hybrid"
+        self, query: str, k: int = 8, audiences: Collection[str] = STAFF,
+        mode: Mode = "hybrid",
     ) -> list[Retrieved]:
+        """The best ``k`` passages someone reading as ``audiences`` may see."""
         snap = self._view()
         dense = self.dense(snap, query, self.fetch) if mode != "keyword" else []
         keyword = snap.keyword.search(query, self.fetch) if mode != "dense" else []
@@ -206,7 +206,7 @@ class HybridRetriever:
 
         def add(row: int, rank: int, kind: str, similarity: float) -> None:
             meta = snap.table.metas[row]
-            if not visible(meta, snap.superseded, audience):
+            if not visible(meta, snap.superseded, audiences):
                 return
             hit = found.setdefault(row, Retrieved(snap.table.ids[row], snap.table.texts[row],
                                                   meta, 0.0))

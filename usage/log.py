@@ -16,10 +16,22 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from config.audiences import as_tags
 from usage.database import connect
 from usage.pseudonym import Pseudonymiser
 from usage.report import Period, usage_figures
-from usage.schema import audit, citations, escalations, event_claims, feedback, questions
+from usage.schema import (
+    audit,
+    citations,
+    escalations,
+    event_claims,
+    feedback,
+    question_areas,
+    questions,
+    skill_people,
+    skill_ratings,
+    walkthrough_events,
+)
 
 CLAIMS_KEPT = dt.timedelta(days=2)  # Slack retries within minutes; keep claims a while longer
 CITATION_FIELDS = ("number", "doc_id", "title", "source", "page", "heading_path", "quote",
@@ -38,7 +50,7 @@ class Asked:
     user: str | None = None  # e.g. "T123:U456" for Slack
     channel_type: str | None = None
     conversation: str | None = None  # a thread key; follow-ups in it share context
-    audience: str | None = None
+    audiences: frozenset[str] = frozenset()  # what the answer was computed for (set by ask)
 
 
 @dataclass
@@ -72,8 +84,13 @@ class UsageLog:
 
     # -- writing --------------------------------------------------------------------------
     def record(self, asked: Asked, answer: Mapping[str, Any], *,
-               identifier_kinds: Sequence[str] = (), model: str | None = None) -> str:
-        """Log one answered (or refused) question; returns its public id."""
+               identifier_kinds: Sequence[str] = (), model: str | None = None,
+               cited_audiences: Mapping[str, Sequence[str]] | None = None,
+               areas: Sequence[str] = ()) -> str:
+        """Log one answered (or refused) question, with the skill areas it concerns;
+        returns its public id. With each cited document's audiences (by doc id) kept,
+        reports show a restricted document's passages only to its audience."""
+        cited_audiences = cited_audiences or {}
         public_id = uuid.uuid4().hex
         blocked = answer.get("status") == "blocked"
         timings = dict(answer.get("timings_ms") or {})
@@ -90,12 +107,13 @@ class UsageLog:
             "identifier_kinds": list(identifier_kinds) or None,
             "status": answer["status"],
             "answer": answer.get("text"),
-            "citations": [{k: c.get(k) for k in CITATION_FIELDS}
+            "citations": [{**{k: c.get(k) for k in CITATION_FIELDS},
+                           "audience": as_tags(cited_audiences.get(c.get("doc_id") or ""))}
                           for c in answer.get("citations") or []],
             "mode": answer.get("mode"),
             "prompt_version": answer.get("prompt_version"),
             "model": model,
-            "audience": asked.audience,
+            "audience": as_tags(asked.audiences),
             "timings": timings,
             "latency_ms": round(sum(timings.values()), 2) if timings else None,
         }
@@ -109,8 +127,14 @@ class UsageLog:
                 conn.execute(insert(citations), [
                     {"question_id": qid, "created_at": row["created_at"], "doc_id": doc_id,
                      "title": c.get("title"), "version": c.get("version"),
-                     "review_date": c.get("review_date"), "content_hash": c.get("content_hash")}
+                     "review_date": c.get("review_date"), "content_hash": c.get("content_hash"),
+                     "audience": c.get("audience")}
                     for doc_id, c in cited.items()])
+            if areas and not blocked:
+                conn.execute(insert(question_areas), [
+                    {"question_id": qid, "created_at": row["created_at"], "area": area,
+                     "status": row["status"]}
+                    for area in dict.fromkeys(areas)])
         return public_id
 
     def _question_id(self, conn: Any, public_id: str) -> int | None:
@@ -131,8 +155,22 @@ class UsageLog:
 
     def add_feedback(self, public_id: str, surface: str, user: str | None, helpful: bool
                      ) -> bool:
-        """Helpful or not, on an answer; False if the answer is gone."""
-        return self._attach(feedback, public_id, surface, user, helpful=helpful)
+        """Helpful or not, on an answer; False if the answer is gone. One vote per person per
+        answer: voting again changes their vote (an anonymous person has no vote to count)."""
+        user_hash = self.user_hash(surface, user)
+        if user_hash is None:
+            return self._attach(feedback, public_id, surface, user, helpful=helpful)
+        with self.engine.begin() as conn:
+            qid = self._question_id(conn, public_id)
+            if qid is None:
+                return False
+            changed = conn.execute(feedback.update().where(
+                feedback.c.question_id == qid, feedback.c.user_hash == user_hash)
+                .values(helpful=helpful)).rowcount
+            if not changed:
+                conn.execute(insert(feedback).values(question_id=qid, created_at=now(),
+                                                     user_hash=user_hash, helpful=helpful))
+        return True
 
     def add_reason(self, public_id: str, surface: str, user: str | None, reason: str) -> bool:
         """Attach a reason to this user's latest feedback on the answer."""
@@ -182,15 +220,23 @@ class UsageLog:
                                               target=target, detail=dict(detail or {})))
 
     def purge(self, older_than_days: int) -> int:
-        """Delete questions (with their feedback and escalations) older than N days."""
+        """Delete questions (with their feedback and escalations), walkthrough events and
+        skills checks not updated in that time, older than N days."""
         cutoff = now() - dt.timedelta(days=older_than_days)
         with self.engine.begin() as conn:
             old = select(questions.c.id).where(questions.c.created_at < cutoff)
             conn.execute(delete(feedback).where(feedback.c.question_id.in_(old)))
             conn.execute(delete(escalations).where(escalations.c.question_id.in_(old)))
             conn.execute(delete(citations).where(citations.c.question_id.in_(old)))
+            conn.execute(delete(question_areas).where(question_areas.c.question_id.in_(old)))
             removed = conn.execute(delete(questions).where(questions.c.created_at < cutoff))
+            # skills checks nobody has touched in the period (a visitor's session has ended)
+            stale = select(skill_people.c.person).where(skill_people.c.updated_at < cutoff)
+            conn.execute(delete(skill_ratings).where(skill_ratings.c.person.in_(stale)))
+            conn.execute(delete(skill_people).where(skill_people.c.updated_at < cutoff))
             conn.execute(delete(event_claims).where(event_claims.c.claimed_at < cutoff))
+            conn.execute(delete(walkthrough_events)
+                         .where(walkthrough_events.c.created_at < cutoff))
             return removed.rowcount
 
     # -- reading --------------------------------------------------------------------------

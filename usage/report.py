@@ -31,6 +31,11 @@ TOP_DOCUMENTS = 10
 
 Embed = Callable[[list[str]], Sequence[Sequence[float]]]
 Nearest = Callable[[str], dict[str, Any] | None]
+# Whether the reader of a report may see a document's passages: (doc id, the audiences it was
+# cited for, or None where the log did not record them). None as a whole: the operator's
+# own CLI report, which reads the database it could read anyway.
+MaySee = Callable[[str, list[str] | None], bool]
+WITHHELD = "(withheld: it quotes a document for an audience you are not in)"
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,19 @@ class Period:
         """``since``: "30d", "12w", "6m" (days/weeks/months back) or an ISO date; ``until``:
         an ISO date (inclusive) or now."""
         now = now or dt.datetime.now(dt.UTC)
-        end = now if not until else dt.datetime.combine(
-            dt.date.fromisoformat(until) + dt.timedelta(days=1), dt.time(), dt.UTC)
+        try:
+            end = now if not until else dt.datetime.combine(
+                dt.date.fromisoformat(until) + dt.timedelta(days=1), dt.time(), dt.UTC)
+        except OverflowError as exc:  # 9999-12-31: the day after cannot be written
+            raise ValueError(f"'until' must be a date before 9999-12-31, not {until!r}") from exc
         text = (since or "30d").strip()
-        match = re.fullmatch(r"(\d+)\s*([dwm])", text)
+        match = re.fullmatch(r"(\d{1,6})\s*([dwm])", text)
         if match:
             n, unit = int(match.group(1)), match.group(2)
-            start = end - dt.timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit])
+            try:
+                start = end - dt.timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit])
+            except OverflowError as exc:
+                raise ValueError(f"'since' reaches back before the year 1: {text!r}") from exc
         else:
             try:
                 start = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
@@ -78,8 +89,12 @@ def day_of(column: Any) -> Any:
     return func.date(column)  # SQLite and PostgreSQL both know date()
 
 
-def usage_figures(engine: Engine, period: Period, today: dt.date | None = None
-                  ) -> dict[str, Any]:
+def recorded(value: str | None) -> list[str] | None:
+    return [v for v in value.split("|") if v] if value else None
+
+
+def usage_figures(engine: Engine, period: Period, today: dt.date | None = None,
+                  may_see: MaySee | None = None) -> dict[str, Any]:
     """Every figure from a handful of grouped queries: nothing is counted row by row."""
     today = today or dt.date.today()
     where = in_period(questions.c.created_at, period)
@@ -108,7 +123,8 @@ def usage_figures(engine: Engine, period: Period, today: dt.date | None = None
         ).scalar_one()
         cited = conn.execute(
             select(citations.c.doc_id, func.max(citations.c.title), func.count(),
-                   func.max(citations.c.version), func.max(citations.c.review_date))
+                   func.max(citations.c.version), func.max(citations.c.review_date),
+                   func.max(citations.c.audience))
             .where(in_period(citations.c.created_at, period))
             .group_by(citations.c.doc_id).order_by(func.count().desc(), citations.c.doc_id)
         ).all()
@@ -125,7 +141,8 @@ def usage_figures(engine: Engine, period: Period, today: dt.date | None = None
     answerable = total - status_mix.get("blocked", 0)
     rated = votes.get(True, 0) + votes.get(False, 0)
     documents = [{"doc_id": d, "title": t or d, "citations": n, "version": v, "review_date": r}
-                 for d, t, n, v, r in cited]
+                 for d, t, n, v, r, a in cited
+                 if may_see is None or may_see(d, recorded(a))]
     iso_today = today.isoformat()
     pairs = [(float(v), int(n)) for v, n in latency_counts]
     return {
@@ -214,9 +231,11 @@ def group_gaps(items: list[tuple[str, str]], embed: Embed, nearest: Nearest | No
 
 
 def build_report(engine: Engine, period: Period, embed: Embed | None = None,
-                 nearest: Nearest | None = None, today: dt.date | None = None
-                 ) -> dict[str, Any]:
-    report = usage_figures(engine, period, today)
+                 nearest: Nearest | None = None, today: dt.date | None = None,
+                 may_see: MaySee | None = None) -> dict[str, Any]:
+    """The figures and gap topics; with ``may_see``, only the documents its reader may see
+    (``nearest`` should then look among those alone)."""
+    report = usage_figures(engine, period, today, may_see)
     items = gap_questions(engine, period)
     report["gaps"] = group_gaps(items, embed, nearest) if embed else []
     return report
@@ -227,8 +246,11 @@ EXPORT_COLUMNS = ["id", "asked_at", "surface", "channel_type", "user", "status",
                   "helpful", "unhelpful", "escalated"]
 
 
-def export_rows(engine: Engine, period: Period) -> Iterator[list[Any]]:
-    """One row per question in the period (as guarded; users pseudonymised)."""
+def export_rows(engine: Engine, period: Period, may_see: MaySee | None = None
+                ) -> Iterator[list[Any]]:
+    """One row per question in the period (as guarded; users pseudonymised). With
+    ``may_see``, an answer quoting a document its reader may not see is withheld, and so is
+    that document's name."""
     votes = (select(feedback.c.question_id,
                     func.sum(case((feedback.c.helpful, 1), else_=0)).label("up"),
                     func.count().label("all"))
@@ -241,21 +263,37 @@ def export_rows(engine: Engine, period: Period) -> Iterator[list[Any]]:
              .where(in_period(questions.c.created_at, period)).order_by(questions.c.id))
     with engine.connect() as conn:
         for row in conn.execute(query).mappings():
-            docs = "; ".join(dict.fromkeys(
-                f"{c.get('doc_id')}@{c.get('version') or '-'}" for c in row["citations"] or []))
+            cited = row["citations"] or []
+            hidden = may_see is not None and not all(
+                may_see(c.get("doc_id") or "", recorded(c.get("audience"))) for c in cited)
+            docs = WITHHELD if hidden else "; ".join(dict.fromkeys(
+                f"{c.get('doc_id')}@{c.get('version') or '-'}" for c in cited))
             up = int(row["up"] or 0)
             yield [row["public_id"], row["created_at"].isoformat(timespec="seconds"),
                    row["surface"], row["channel_type"], row["user_hash"], row["status"],
-                   row["question"], row["answer"], docs, row["mode"], row["prompt_version"],
+                   row["question"], WITHHELD if hidden else row["answer"], docs, row["mode"],
+                   row["prompt_version"],
                    row["latency_ms"], up, int(row["all"] or 0) - up, int(row["n"] or 0)]
 
 
-def export_csv(engine: Engine, period: Period) -> str:
+def export_csv(engine: Engine, period: Period, may_see: MaySee | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_rows(engine, period))
+    writer.writerows([spreadsheet_safe(v) for v in row]
+                     for row in export_rows(engine, period, may_see))
     return out.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a question typed as ``=HYPERLINK(...)``)
+    starts with an apostrophe, which Excel and LibreOffice show as plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def percent(value: float | None) -> str:

@@ -22,15 +22,21 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from assistant.answer import Answer
+from assistant.audiences import UNKNOWN, for_everyone, restricted_in_reach
 from assistant.core import Assistant as GuideAssistant
 from assistant.guard import check
+from channels.contacts import for_surface
 from channels.slack import messages as msg
+from channels.slack.audiences import SlackAudiences
 from channels.slack.escalation import destination, mention, route
 from channels.slack.home import home_view
 from channels.slack.render import answer_from_record, answer_messages, escape, reason_modal
+from channels.slack.skills import SlackSkills
 from channels.slack.uploads import TrainerUploads, reply_text
 from channels.uploads import DocumentUploads
+from config.audiences import STAFF, AudienceDirectory, from_tags, may_read
 from config.settings import Settings
+from knowledge.metadata_fields import audiences as chunk_audiences
 from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
@@ -83,6 +89,9 @@ class SlackGuide:
         self.uploads = TrainerUploads(documents, settings.slack_trainers,
                                       settings.slack_trainer_group)
         self.contact = settings.default_contact
+        self.audiences = SlackAudiences(AudienceDirectory(settings.audiences_path),
+                                        settings.slack_audience_ttl_s)
+        self.skills = SlackSkills(settings, assistant, usage)
 
     # -- plumbing ---------------------------------------------------------------------------
     def first_time(self, body: dict[str, Any]) -> bool:
@@ -113,10 +122,31 @@ class SlackGuide:
         return Asked("slack", user=f"{team}:{user}" if user else None,
                      channel_type=channel_type, conversation=conversation)
 
-    def answer(self, question: str, asked: Asked, within: dt.timedelta | None = None) -> Answer:
-        history = (self.usage.turns("slack", asked.conversation, within=within)
-                   if asked.conversation else [])
-        return self.assistant.ask(question, history=history, asked=asked)
+    def history(self, asked: Asked, within: dt.timedelta | None = None) -> list[str]:
+        return (self.usage.turns("slack", asked.conversation, within=within)
+                if asked.conversation else [])
+
+    def answer(self, question: str, asked: Asked, audiences: frozenset[str],
+               within: dt.timedelta | None = None) -> Answer:
+        """``audiences``: what everyone who will see the answer may read (the asker's own
+        where only they see it; all staff in a channel)."""
+        return self.assistant.ask(question, history=self.history(asked, within),
+                                  audiences=audiences, asked=asked)
+
+    def shareable(self, answer: Answer) -> bool:
+        """Whether an answer may go where anyone can read it: every source is for all staff."""
+        return for_everyone(self.cited_audiences(c.model_dump() for c in answer.citations))
+
+    def cited_audiences(self, citations: Any) -> list[list[str]]:
+        """Each citation's audiences: as logged with it, else as its chunk is indexed now."""
+        out = []
+        for c in citations:
+            if c.get("audience"):
+                out.append(from_tags(c["audience"]))
+                continue
+            stored = self.assistant.retriever.chunk(c.get("chunk_id") or "")
+            out.append(chunk_audiences(stored.meta) if stored else [UNKNOWN])
+        return out
 
     @staticmethod
     def post(client: WebClient, channel: str, thread_ts: str | None, answer: Answer,
@@ -142,13 +172,38 @@ class SlackGuide:
             if not question:
                 tell(msg.WELCOME)
                 return
-            answer = self.answer(question, self.asked(body.get("team_id"), user, "channel",
-                                                      f"{channel}:{thread_ts}"))
+            asked = self.asked(body.get("team_id"), user, "channel", f"{channel}:{thread_ts}")
+            # everyone in the channel reads the thread: only what all staff may see
+            history = self.history(asked)
+            answer = self.assistant.ask(question, history=history, audiences=STAFF, asked=asked)
             if answer.status == "blocked":  # privately: the channel never sees it echoed
                 client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread_ts,
                                           text=answer.text)
                 return
             self.post(client, channel, thread_ts, answer)
+            if answer.record_id:
+                try:  # an extra, after the answer: its failure must not read as the answer's
+                    self.offer_private_answer(client, channel, thread_ts, user, question,
+                                              history, answer.record_id)
+                except Exception:
+                    log.exception("could not offer a private answer after a channel answer")
+
+    def offer_private_answer(self, client: WebClient, channel: str, thread_ts: str,
+                             user: str | None, question: str, history: list[str],
+                             record_id: str) -> None:
+        """Tell the asker, and only them, when guidance for their own audiences would help."""
+        mine = self.audiences.of(client, user)
+        titles = restricted_in_reach(self.assistant, question, history, mine)
+        if not titles:
+            return
+        text = msg.PRIVATE_OFFER.format(titles=" and ".join(f"*{escape(t)}*" for t in titles))
+        client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=thread_ts, text=text,
+            blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}},
+                    {"type": "actions", "block_id": "guide_private_offer",
+                     "elements": [{"type": "button", "action_id": "answer_privately",
+                                   "value": f"{record_id} {channel}:{thread_ts}", "text": {
+                                       "type": "plain_text", "text": msg.ANSWER_PRIVATELY}}]}])
 
     def on_direct_message(self, body: dict[str, Any], event: dict[str, Any],
                           client: WebClient, context: Any) -> None:
@@ -171,8 +226,10 @@ class SlackGuide:
             if not question:
                 return
             conversation = f"{channel}:{thread_ts or 'dm'}"
-            answer = self.answer(question, self.asked(body.get("team_id"), event.get("user"),
-                                                      "im", conversation),
+            user = event.get("user")
+            answer = self.answer(question, self.asked(body.get("team_id"), user, "im",
+                                                      conversation),
+                                 self.audiences.of(client, user),
                                  within=None if thread_ts else DM_CONTEXT)
             self.post(client, channel, thread_ts, answer)
 
@@ -192,8 +249,10 @@ class SlackGuide:
             with suppress(SlackApiError):  # a DM thread outside the assistant pane has none
                 set_status(msg.STATUS_WORKING)
             conversation = f"{payload['channel']}:{payload.get('thread_ts')}"
-            answer = self.answer(question, self.asked(body.get("team_id"), payload.get("user"),
-                                                      "assistant", conversation))
+            user = payload.get("user")
+            answer = self.answer(question, self.asked(body.get("team_id"), user, "assistant",
+                                                      conversation),
+                                 self.audiences.of(client, user))
             if answer.status == "blocked":
                 say(text=answer.text)
                 return
@@ -218,7 +277,12 @@ class SlackGuide:
         set_suggested_prompts(prompts=[{"title": title, "message": text}
                                        for title, text in msg.SUGGESTED_PROMPTS])
 
-    def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+    def on_command(self, ack: Any, command: dict[str, Any], respond: Any,
+                   client: WebClient) -> None:
+        if self.skills.wants(command):  # "/guide skills ...": the private skills check
+            with self.failures_told(lambda text: respond(text=text, response_type="ephemeral")):
+                self.skills.on_command(ack, command, client)
+            return
         question = question_text(command.get("text", ""))
         if not question:
             ack(response_type="ephemeral", text=msg.EMPTY_QUESTION)
@@ -226,9 +290,12 @@ class SlackGuide:
         ack(response_type="ephemeral", text=msg.WORKING)
         with self.failures_told(lambda text: respond(text=text, response_type="ephemeral",
                                                      replace_original=True)):
-            answer = self.answer(question, self.asked(command.get("team_id"),
-                                                      command.get("user_id"), "command", None))
-            for n, message in enumerate(answer_messages(answer, shareable=True)):
+            user = command.get("user_id")
+            # an ephemeral reply: only the asker sees it, so their own audiences
+            answer = self.answer(question, self.asked(command.get("team_id"), user, "command",
+                                                      None), self.audiences.of(client, user))
+            shareable = self.shareable(answer)
+            for n, message in enumerate(answer_messages(answer, shareable=shareable)):
                 respond(text=message["text"], blocks=message["blocks"],
                         response_type="ephemeral", replace_original=n == 0)
 
@@ -276,7 +343,7 @@ class SlackGuide:
             if record is None:
                 respond(text=msg.NO_CONTACT.format(contact=self.contact), replace_original=False)
                 return
-            contacts = self.settings.escalation_contacts
+            contacts = for_surface(self.settings.escalation_contacts, "slack")
             routed = route(contacts, record.question, [c.get("doc_id") for c in
                                                        record.citations])
             user = (body.get("user") or {}).get("id", "")
@@ -320,18 +387,50 @@ class SlackGuide:
             if record is None or record.status != "answered":
                 respond(text=msg.FAILED.format(contact=self.contact), replace_original=False)
                 return
+            if not for_everyone(self.cited_audiences(record.citations)):
+                respond(text=msg.NOT_SHAREABLE, response_type="ephemeral",
+                        replace_original=False)
+                return
             note = msg.SHARED_BY.format(user=(body.get("user") or {}).get("id", ""))
             for n, message in enumerate(answer_messages(answer_from_record(record), note=note)):
                 respond(text=message["text"], blocks=message["blocks"],
                         response_type="in_channel", delete_original=n == 0,
                         replace_original=False)
 
+    def on_answer_privately(self, ack: Any, body: dict[str, Any], client: WebClient,
+                            respond: Any) -> None:
+        """The asker took the offer: the question again, from their own audiences, shown to
+        them alone."""
+        ack()
+        with self.failures_told(lambda text: respond(text=text, response_type="ephemeral",
+                                                     replace_original=False)):
+            record_id, _, thread = self.action_value(body).partition(" ")
+            record = self.usage.get(record_id)
+            if record is None or not record.question:
+                respond(text=msg.FAILED.format(contact=self.contact),
+                        response_type="ephemeral", replace_original=False)
+                return
+            user = (body.get("user") or {}).get("id")
+            team = (body.get("team") or {}).get("id")
+            # the thread's turns before this question, so a follow-up reads as it was meant
+            earlier = self.usage.turns("slack", thread) if thread else []
+            if earlier and earlier[-1] == record.question:
+                earlier = earlier[:-1]
+            answer = self.assistant.ask(record.question, history=earlier,
+                                        audiences=self.audiences.of(client, user),
+                                        asked=self.asked(team, user, "ephemeral", None))
+            for message in answer_messages(answer):
+                respond(text=message["text"], blocks=message["blocks"],
+                        response_type="ephemeral", replace_original=False)
+
     # -- App Home and trainer uploads -------------------------------------------------------
     def on_home_opened(self, event: dict[str, Any], client: WebClient, context: Any) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        entries = self.assistant.kb.catalog.current()
+        mine = self.audiences.of(client, user)
+        entries = [e for e in self.assistant.kb.catalog.current()
+                   if may_read(e.policy.get("audience"), mine)]
         headline = self.usage.headline() if user in self.settings.slack_managers else None
         client.views_publish(user_id=user, view=home_view(
             context.get("bot_user_id") or "Guide", sorted(e.title for e in entries), headline))
@@ -353,7 +452,10 @@ class SlackGuide:
 
     # -- wiring -----------------------------------------------------------------------------
     def register(self, app: App) -> None:
+        from channels.slack.walkthrough import register_walkthroughs  # it builds on this module
+
         pane = Assistant()
+        register_walkthroughs(app, pane, self)  # first: its listeners take walk requests
         pane.thread_started(self.on_thread_started)
         pane.user_message(self.on_assistant_message)
         app.use(pane)
@@ -365,7 +467,9 @@ class SlackGuide:
         app.action("feedback_unhelpful")(self.on_unhelpful)
         app.action("ask_person")(self.on_ask_person)
         app.action("share_answer")(self.on_share)
+        app.action("answer_privately")(self.on_answer_privately)
         app.view("feedback_reason")(self.on_reason)
+        self.skills.register(app)
 
         @app.error
         def on_error(error: Exception) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-SLACK_MESSAGES_VERSION = "slack-messages-1"
-
 FAILED = ("Sorry, something went wrong on my side and I couldn't answer that. Please try "
           "again in a minute; if it keeps happening, ask {contact}.")
 EMPTY_QUESTION = ("Ask me a question about our policies and procedures, for example "
@@ -16,7 +14,6 @@ NOT_HELPFUL = "Not helpful"
 ASK_PERSON = "Ask a person"
 SHARE = "Share in channel"
 THANKS_HELPFUL = "Thanks, glad it helped."
-THANKS_REASON = "Thanks, that helps us improve the guidance."
 REASON_TITLE = "What was wrong?"
 REASON_LABEL = "Tell us what was missing or wrong (optional). No names or personal details."
 SHARED_BY = "Shared by <@{user}>"
@@ -49,3 +46,22 @@ HOME_PRIVACY = ("*Please don't paste personal details*: no names, prison or PNC 
 HOME_DOCUMENTS = "*What I can answer from* ({count} documents)"
 HOME_EXAMPLES = "*Try asking*"
 HOME_MANAGERS = "*Usage in the last {days} days* (managers only)"
+PRIVATE_OFFER = ("This thread can be read by everyone in the channel, so I answered from the "
+                 "guidance for all staff. {titles} is for a group you are in and may say more: "
+                 "I can answer you privately from it.")
+ANSWER_PRIVATELY = "Answer me privately"
+NOT_SHAREABLE = ("This answer quotes guidance that not everyone in the channel may read, so "
+                 "it can't be shared there.")
+
+# -- walkthroughs -----------------------------------------------------------------------
+WALK_HEADER = ":footprints: *{name}*: {steps} steps, from _{title}_"
+WALK_STEP = "Step {n} of {steps}"
+WALK_PROGRESS = ":white_check_mark: {done} of {steps} steps done"
+WALK_DONE = "Done"
+WALK_STUCK_BUTTON = "Stuck"
+WALK_ESCALATED = ":busts_in_silhouette: You asked {contact} for help with this step."
+WALK_OTHERS = "Also in the guidance: {names}. Ask me to walk you through one of them."
+WALK_ESCALATION_NOTICE = (
+    "<@{user}> is stuck at step {n} of {steps} of the walkthrough *{name}* (_{title}_) and "
+    "asked for a person{where}.\n>{quote}\nPlease get in touch with them."
+)

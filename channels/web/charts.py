@@ -66,3 +66,52 @@ def svg_open(title: str, width: int, height: int) -> str:
 def empty(title: str) -> str:
     return (f'{svg_open(title, WIDTH, 40)}<text x="10" y="25" font-size="12">'
             f"No data in this period.</text></svg>")
+
+
+def heatmap(rows: list[str], columns: list[str], values: dict[tuple[str, str], float | None],
+            title: str, hidden: str = "–", unit: str = "") -> str:
+    """A grid of cells (e.g. skill area x level), darker for larger values; a cell that is
+    None is drawn blank with ``hidden`` (too few people, or nothing to show)."""
+    if not rows or not columns:
+        return empty(title)
+    label_w, cell_w, cell_h, head_h = 190, max(48, min(110, (WIDTH - 190) // len(columns))), 30, 34
+    width = label_w + cell_w * len(columns) + 10
+    height = head_h + cell_h * len(rows) + 6
+    shown = [v for v in values.values() if v is not None]
+    top = max(shown) if shown else 1
+    # drawn at its own size: a grid of a few cells must not be blown up to the page's width
+    parts = [svg_open(title, width, height).replace(
+        'width="100%"', f'width="100%" style="max-width:{width}px"', 1)]
+    for j, column in enumerate(columns):
+        x = label_w + j * cell_w + cell_w / 2
+        parts.append(f'<text x="{x:.1f}" y="{head_h - 10}" font-size="11" text-anchor="middle">'
+                     f"{escape(column)}</text>")
+    for i, row in enumerate(rows):
+        y = head_h + i * cell_h
+        shown_row = row if len(row) <= 28 else row[:27] + "…"
+        parts.append(f'<text x="{label_w - 8}" y="{y + 19}" font-size="12" text-anchor="end">'
+                     f"<title>{escape(row)}</title>{escape(shown_row)}</text>")
+        for j, column in enumerate(columns):
+            x = label_w + j * cell_w
+            value = values.get((row, column))
+            if value is None:
+                fill, text, ink = "#eef1f4", hidden, "#5c6670"
+            else:
+                share = value / top if top else 0
+                fill, text = shade(share), f"{value:g}{unit}"
+                ink = "#fff" if share > 0.55 else "#1b1f24"
+            parts.append(f'<rect class="cell" x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" '
+                         f'height="{cell_h - 2}" fill="{fill}"><title>{escape(row)}, '
+                         f"{escape(column)}: {escape(text)}</title></rect>")
+            parts.append(f'<text x="{x + cell_w / 2:.1f}" y="{y + 19}" font-size="11" '
+                         f'text-anchor="middle" fill="{ink}">{escape(text)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def shade(share: float) -> str:
+    """From a pale tint (0) to the brand's dark blue (1)."""
+    low, high = (0xe8, 0xee, 0xf6), (0x1d, 0x35, 0x57)
+    share = min(1.0, max(0.0, share))
+    r, g, b = (round(lo + (hi - lo) * share) for lo, hi in zip(low, high, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,20 +41,22 @@ class ChatPages:
     async def ask(self, request: Request) -> Response:
         if not csrf_ok(request):
             return JSONResponse({"error": text.RELOAD_AND_ASK}, status_code=403)
-        try:
-            body = await request.json()
-            question = str(body.get("question", "")).strip()
-        except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+        body = await json_object(request)
+        if body is None or not isinstance(body.get("question", ""), str):
             return JSONResponse({"error": text.SEND_JSON}, status_code=400)
+        question = body.get("question", "").strip()
         if not question:
             return JSONResponse({"error": text.TYPE_A_QUESTION}, status_code=400)
+        if not is_text(question):
+            return JSONResponse({"error": text.NOT_TEXT}, status_code=400)
         conversation = visitor_id(request)  # one conversation per browser session
         asked = Asked("web", user=self.site.asker(request), channel_type="browser",
                       conversation=conversation)
         usage, assistant = self.site.usage, self.site.assistant
         try:
             history = await blocking(usage.turns, "web", conversation, within=CHAT_CONTEXT)
-            answer = await blocking(assistant.ask, question, history, None, asked)
+            audiences = await self.site.reader(request)
+            answer = await blocking(assistant.ask, question, history, audiences, asked)
         except Exception:
             log.exception("the web chat could not answer")
             return JSONResponse({"error": text.FAILED}, status_code=500)
@@ -67,15 +70,37 @@ class ChatPages:
     async def feedback(self, request: Request) -> Response:
         if not csrf_ok(request):
             return JSONResponse({"error": text.RELOAD_AND_RETRY}, status_code=403)
-        try:
-            body = await request.json()
-            record_id, helpful = str(body["record_id"]), bool(body["helpful"])
-        except (json.JSONDecodeError, KeyError, TypeError):
+        body = await json_object(request)
+        if (body is None or not isinstance(body.get("record_id"), str)
+                or not isinstance(body.get("helpful"), bool)
+                or not isinstance(body.get("reason") or "", str)):
             return JSONResponse({"error": text.FEEDBACK_FIELDS}, status_code=400)
-        reason = str(body.get("reason") or "").strip()[:1000]
+        record_id, helpful = body["record_id"][:64], body["helpful"]
+        reason = (body.get("reason") or "").strip()[:1000]
+        if not is_text(record_id + reason):
+            return JSONResponse({"error": text.FEEDBACK_FIELDS}, status_code=400)
         usage, who = self.site.usage, self.site.asker(request)
         if reason:  # free text: kept only as guarded
             ok = await blocking(usage.add_reason, record_id, "web", who, check(reason).redacted)
         else:
             ok = await blocking(usage.add_feedback, record_id, "web", who, helpful)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 404)
+
+
+async def json_object(request: Request) -> dict[str, Any] | None:
+    """The body as a JSON object; None for anything else (not JSON, not UTF-8, a number of
+    thousands of digits, nesting deep enough to exhaust the parser)."""
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def is_text(value: str) -> bool:
+    """False for a lone surrogate (``"\\ud800"`` in JSON), which no database can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

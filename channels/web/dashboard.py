@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from channels.reporting import full_report
+from channels.reporting import export_for, full_report
 from channels.web import charts
 from channels.web import messages as text
 from channels.web.security import refuse
 from channels.web.site import Site, blocking
-from usage.report import Period, export_csv, percent
+from channels.web.skills_pages import skills_charts
+from usage.report import Period, percent
 
 
 def drawn(report: dict[str, Any]) -> dict[str, str]:
@@ -53,8 +54,9 @@ class DashboardPages:
             since = request.query_params.get("since") or (
                 dt.date.fromisoformat(until) - dt.timedelta(days=29)).isoformat()
             return Period.parse(since, until), since, until
-        except ValueError as exc:
-            return self.site.message(request, text.CHECK_THE_DATES, str(exc), 400)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else text.DATES_OUT_OF_RANGE
+            return self.site.message(request, text.CHECK_THE_DATES, reason, 400)
 
     async def dashboard(self, request: Request) -> Response:
         asked = self.managers_period(request)
@@ -62,9 +64,12 @@ class DashboardPages:
             return asked
         period, since, until = asked
         site = self.site
-        report = await blocking(full_report, site.usage, site.assistant, period)
+        report = await blocking(full_report, site.usage, site.assistant, period,
+                                await site.reader(request))
+        skills = report.get("skills")
         return site.page(request, "dashboard.html", r=report, charts=drawn(report),
-                         since=since, until=until, pct=percent)
+                         since=since, until=until, pct=percent, skills=skills,
+                         skills_charts=skills_charts(skills) if skills else None)
 
     async def export(self, request: Request) -> Response:
         asked = self.managers_period(request)
@@ -79,7 +84,9 @@ class DashboardPages:
         name = f"guide-usage-{since}-to-{until}.{kind}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if kind == "csv":
-            body = await blocking(export_csv, site.usage.engine, period)
+            body = await blocking(export_for, site.usage, site.assistant, period,
+                                  await site.reader(request))
             return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
-        report = await blocking(full_report, site.usage, site.assistant, period)
+        report = await blocking(full_report, site.usage, site.assistant, period,
+                                await site.reader(request))
         return JSONResponse(report, headers=headers)

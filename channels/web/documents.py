@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
@@ -10,13 +11,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from channels.uploads import Outcome
+from channels.uploads import DocumentUploads, Outcome, safe_name
 from channels.web import messages as text
 from channels.web.security import csrf_ok, refuse
 from channels.web.site import Site, blocking
 
-UPLOAD_SLACK = 64_000  # multipart framing on top of the file itself
+log = logging.getLogger(__name__)
+UPLOAD_SLACK = 64_000  # multipart framing on top of the file itself (see app.body_limits)
 EDITORS = ("trainer", "manager")
+ACTIONS = ("remove", "reindex")  # the only things a form may do to a document
 
 
 class DocumentPages:
@@ -26,7 +29,8 @@ class DocumentPages:
     def routes(self) -> list[BaseRoute]:
         return [Route("/documents", self.documents),
                 Route("/documents/upload", self.upload, methods=["POST"]),
-                Route("/documents/{action:str}", self.change_document, methods=["POST"])]
+                *(Route(f"/documents/{action}", self.change_document, methods=["POST"])
+                  for action in ACTIONS)]
 
     async def documents(self, request: Request) -> Response:
         site = self.site
@@ -44,11 +48,7 @@ class DocumentPages:
         site = self.site
         if refused := refuse(request, EDITORS, site.forbidden):
             return refused
-        uploads = site.uploads
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > uploads.limit + UPLOAD_SLACK:
-            return site.message(request, text.FILE_TOO_LARGE, uploads.too_large(int(length)),
-                                413)
+        uploads = site.uploads  # its size is capped by the app's BodyLimits
         form = await request.form(max_files=1, max_fields=5)
         if not csrf_ok(request, form):
             return site.bad_csrf(request)
@@ -58,13 +58,12 @@ class DocumentPages:
             return RedirectResponse("/documents", 303)
         refusal = uploads.refusal(upload.filename, upload.size)
         if refusal:
-            outcome = Outcome(False, upload.filename, "failed", refusal)
+            outcome = Outcome(False, safe_name(upload.filename), "failed", refusal)
         else:
-            incoming = uploads.incoming(upload.filename)
-            await blocking(save, upload, incoming)
-            outcome = await blocking(uploads.accept, incoming)
-            await site.audit(request, "upload", outcome.name,
-                             {"surface": "web", "ok": outcome.ok, "summary": outcome.summary})
+            outcome = await blocking(take, uploads, upload)
+        await site.audit(request, "upload", outcome.name,  # every attempt, taken or not
+                         {"surface": "web", "ok": outcome.ok, "summary": outcome.summary,
+                          "reason": outcome.reason})
         site.flash(request, outcome.describe(), "ok" if outcome.ok else "error")
         return RedirectResponse("/documents", 303)
 
@@ -75,7 +74,7 @@ class DocumentPages:
         form = await request.form()
         if not csrf_ok(request, form):
             return site.bad_csrf(request)
-        action = request.path_params["action"]
+        action = request.url.path.rsplit("/", 1)[-1]
         entry = await blocking(site.assistant.kb.catalog.get, str(form.get("doc", "")))
         if entry is None:
             site.flash(request, text.NO_LONGER_INDEXED, "error")
@@ -85,12 +84,24 @@ class DocumentPages:
             await site.audit(request, "remove", entry.doc_id,
                              {"title": entry.title, "chunks": removed})
             site.flash(request, text.REMOVED.format(title=entry.title, passages=removed))
-        else:
+        else:  # reindex
             outcome = await blocking(site.uploads.index, Path(entry.source))
             await site.audit(request, "reindex", entry.doc_id,
                              {"ok": outcome.ok, "summary": outcome.summary})
             site.flash(request, outcome.describe(), "ok" if outcome.ok else "error")
         return RedirectResponse("/documents", 303)
+
+
+def take(uploads: DocumentUploads, upload: UploadFile) -> Outcome:
+    """Save an upload, check and index it; whatever goes wrong, a reason and no file left."""
+    incoming = uploads.incoming(upload.filename or "document")
+    try:
+        save(upload, incoming)
+        return uploads.accept(incoming)
+    except Exception:
+        log.exception("an upload failed")
+        incoming.unlink(missing_ok=True)
+        return Outcome(False, incoming.name, "failed", text.UPLOAD_FAILED)
 
 
 def save(upload: UploadFile, path: Path) -> None:

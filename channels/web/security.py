@@ -1,8 +1,10 @@
 """Sessions, roles and CSRF for the web pages.
 
-The session is a signed cookie (Starlette's SessionMiddleware, itsdangerous). Every form and
-every JSON call that changes something carries the session's CSRF token, checked in constant
-time; a post without it is refused with 403.
+The session is a signed cookie (Starlette's SessionMiddleware, itsdangerous). A signed-in
+cookie holds a session token that the account store knows: ``LiveSessions`` looks the account
+up on every request, so a removed account, a changed role or a sign-out counts at once, not
+when the cookie expires. Every form and every JSON call that changes something carries the
+session's CSRF token, checked in constant time; a post without it is refused with 403.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ import secrets
 from typing import Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from usage.accounts import Accounts
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
@@ -38,10 +44,38 @@ def current_user(request: Request) -> dict[str, str] | None:
     return request.session.get("user")
 
 
-def sign_in(request: Request, email: str, role: str) -> None:
-    request.session.clear()  # a new session id for the signed-in user
+def sign_in(request: Request, email: str, role: str, token: str) -> None:
+    """``token`` is the account store's new session (``Accounts.start_session``)."""
+    request.session.clear()  # a new CSRF token and visitor id for the signed-in user
     request.session["user"] = {"email": email, "role": role}
+    request.session["sid"] = token
     csrf_token(request)
+
+
+def session_token(request: Request) -> str | None:
+    return request.session.get("sid")
+
+
+class LiveSessions:
+    """Inside SessionMiddleware: the cookie's user replaced by the account as it is now, or
+    dropped (with the session token) when the session or the account no longer exists."""
+
+    def __init__(self, app: ASGIApp, accounts: Accounts) -> None:
+        self.app = app
+        self.accounts = accounts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        session = scope.get("session") if scope["type"] == "http" else None
+        if session and ("user" in session or "sid" in session):
+            token = session.get("sid")
+            user = (await run_in_threadpool(self.accounts.session_user, token)
+                    if isinstance(token, str) else None)
+            if user is None:
+                session.pop("user", None)
+                session.pop("sid", None)
+            else:
+                session["user"] = {"email": user.email, "role": user.role}
+        await self.app(scope, receive, send)
 
 
 def visitor_id(request: Request) -> str:

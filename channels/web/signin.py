@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from channels.web import messages as text
-from channels.web.security import csrf_ok, sign_in
+from channels.web.security import csrf_ok, session_token, sign_in
 from channels.web.site import Site, blocking
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,34 @@ class SignInPages:
         form = await request.form()
         if not csrf_ok(request, form):
             return site.bad_csrf(request)
-        user = await blocking(site.accounts.authenticate, str(form.get("email", "")),
-                              str(form.get("password", "")))
+        email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))
+        client = request.client.host if request.client else "unknown"
+        if await blocking(site.accounts.locked, email, client):
+            await blocking(site.usage.audit, await self.who(email), "sign-in refused",
+                           "password", {"reason": "too many failed sign-ins"})
+            return self.refused(request, form, 429, text.TOO_MANY_TRIES)
+        user = await blocking(site.accounts.authenticate, email, password)
         if user is None:
-            return site.page(request, "login.html", 401, error=text.WRONG_PASSWORD,
-                             next=safe_next(str(form.get("next", ""))),
-                             slack=site.slack_client is not None)
-        sign_in(request, user.email, user.role)
+            await blocking(site.accounts.failed_sign_in, email, client)
+            await blocking(site.usage.audit, await self.who(email), "sign-in failed",
+                           "password")
+            return self.refused(request, form, 401, text.WRONG_PASSWORD)
+        await blocking(site.accounts.signed_in, email)
+        sign_in(request, user.email, user.role,
+                await blocking(site.accounts.start_session, user.email))
         await blocking(site.usage.audit, user.email, "sign-in", "password")
         return RedirectResponse(safe_next(str(form.get("next", ""))) or home_of(user.role), 303)
+
+    async def who(self, email: str) -> str:
+        """The audit's actor for a sign-in attempt: the account, never what else was typed
+        (a password typed into the e-mail field must not be kept)."""
+        user = await blocking(self.site.accounts.get, email)
+        return user.email if user else "unknown address"
+
+    def refused(self, request: Request, form: Any, status: int, error: str) -> Response:
+        return self.site.page(request, "login.html", status, error=error,
+                              next=safe_next(str(form.get("next", ""))),
+                              slack=self.site.slack_client is not None)
 
     async def send_link(self, request: Request) -> Response:
         site = self.site
@@ -79,7 +99,8 @@ class SignInPages:
         user = await blocking(site.accounts.redeem_link, request.query_params.get("token", ""))
         if user is None:
             return site.message(request, *text.LINK_EXPIRED, 400)
-        sign_in(request, user.email, user.role)
+        sign_in(request, user.email, user.role,
+                await blocking(site.accounts.start_session, user.email))
         await blocking(site.usage.audit, user.email, "sign-in", "slack link")
         return RedirectResponse(home_of(user.role), 303)
 
@@ -87,5 +108,7 @@ class SignInPages:
         form = await request.form()
         if not csrf_ok(request, form):
             return self.site.bad_csrf(request)
+        if token := session_token(request):  # the cookie, if kept, no longer signs anyone in
+            await blocking(self.site.accounts.end_session, token)
         request.session.clear()
         return RedirectResponse("/", 303)

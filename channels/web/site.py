@@ -22,6 +22,7 @@ from assistant.core import Assistant
 from channels.uploads import DocumentUploads
 from channels.web import messages as text
 from channels.web.security import csrf_token, current_user, visitor_id
+from config.audiences import STAFF, AudienceDirectory, readers
 from config.settings import Settings
 from usage.accounts import Accounts
 from usage.log import UsageLog
@@ -44,6 +45,11 @@ class Site:
     uploads: DocumentUploads
     slack_client: WebClient | None
     templates: Jinja2Templates
+    directory: AudienceDirectory | None = None  # who is in which audience
+
+    def __post_init__(self) -> None:
+        if self.directory is None:
+            self.directory = AudienceDirectory(self.settings.audiences_path)
 
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any
              ) -> Response:
@@ -74,6 +80,19 @@ class Site:
         """Who asks, for the usage log (pseudonymised there): the account, else the visitor."""
         user = current_user(request)
         return user["email"] if user else visitor_id(request)
+
+    def account_audiences(self, request: Request) -> frozenset[str]:
+        """What the person at this browser reads as: an anonymous visitor all staff only; an
+        account its role's audiences and its own (read each time: a change applies at once)."""
+        user = current_user(request)
+        account = self.accounts.get(user["email"]) if user else None
+        if account is None:
+            return STAFF
+        assert self.directory is not None
+        return self.directory.for_role(account.role) | readers(account.audiences)
+
+    async def reader(self, request: Request) -> frozenset[str]:
+        return await blocking(self.account_audiences, request)
 
     async def audit(self, request: Request, action: str, subject: str,
                     details: dict[str, Any] | None = None) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from config.errors import IngestError
@@ -14,6 +16,7 @@ from ingest.loaders.text import load_text
 from ingest.model import ParsedDocument
 
 Loader = Callable[[Path], ParsedDocument]
+log = logging.getLogger(__name__)
 
 LOADERS: dict[str, Loader] = {
     ".pdf": load_pdf,
@@ -40,6 +43,23 @@ KNOWN_UNSUPPORTED: dict[str, str] = {
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003, Excel 97, Outlook .msg
 ZIP_MAGIC = b"PK\x03\x04"
+
+
+# Folders a walk never enters: tools' and caches' (a project folder may hold the documents).
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv", "site-packages",
+                             "dist-packages", "__MACOSX"})
+
+
+def walk(root: Path) -> Iterator[Path]:
+    """Candidate files under ``root``, in order, never entering hidden folders (.git, .venv,
+    .cache...) or tools' folders (node_modules, __pycache__...) below it."""
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders
+                               if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_file() and is_candidate(path):
+                yield path
 
 
 def is_candidate(path: Path) -> bool:
@@ -74,7 +94,25 @@ def load_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     if head.startswith(OLE2_MAGIC):
         # A .docx/.pdf name on an old binary file: the classic "renamed .doc".
         raise IngestError(KNOWN_UNSUPPORTED[".doc"] + " (the file is an old binary Office file)")
-    doc = loader(path)
+    try:
+        doc = loader(path)
+    except IngestError:
+        raise
+    except (RecursionError, MemoryError):
+        raise IngestError("the file is nested or sized beyond what Guide reads: it may be "
+                          "damaged or built to exhaust memory") from None
+    except Exception as exc:  # a parser's own error: said plainly, picklable, without paths
+        log.warning("could not parse %s", path.name, exc_info=True)
+        raise IngestError(f"cannot read this {suffix.lstrip('.').upper()} file (damaged or not "
+                          f"what its name says): {without_paths(str(exc), path)}") from None
     if not any(b.text.strip() for b in doc.blocks if b.kind != "heading"):
         raise IngestError("no text found: the document is empty")
     return doc
+
+
+def without_paths(message: str, path: Path) -> str:
+    """A parser's message as a trainer may see it: no server folders, at most 200 chars."""
+    for shown in (str(path.resolve()), str(path), str(path.resolve().parent), str(path.parent)):
+        if shown not in ("", "."):
+            message = message.replace(shown, path.name if shown.endswith(path.name) else "")
+    return message.strip()[:200] or "no details"

@@ -14,12 +14,14 @@ from typing import Any
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
 from config.errors import IngestError
 from ingest.loaders.html import parse_html
 from ingest.loaders.text import decode_bytes
 from ingest.model import Block, ParsedDocument
+from ingest.safe_yaml import load_metadata_yaml
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
 # Templating left in some sites' front matter/body (ERB, Liquid): never guidance text.
@@ -29,20 +31,33 @@ _md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 SUMMARY_KEYS = ("description", "summary", "lede")
 
 
+class FrontMatter(YAMLHandler):
+    """Front matter read by ingest.safe_yaml: no aliases, dates kept as text."""
+
+    def load(self, fm: str, **_: object) -> Any:
+        return load_metadata_yaml(fm, "the front matter")
+
+
+_front_matter = FrontMatter()
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    if not _front_matter.detect(text.lstrip("\ufeff")):
+        return {}, text
     try:
-        post = frontmatter.loads(text)
-        return dict(post.metadata), post.content
-    except (yaml.YAMLError, ValueError):
+        meta, body = frontmatter.parse(text, handler=_front_matter)
+    except yaml.YAMLError:
         # Front matter with template code: parse what YAML can, keep the body regardless.
         match = FRONT_MATTER.match(text)
         if not match:
             return {}, text
         try:
-            meta = yaml.safe_load(TEMPLATE_TAGS.sub("", match.group(1))) or {}
+            meta = load_metadata_yaml(TEMPLATE_TAGS.sub("", match.group(1)),
+                                      "the front matter") or {}
         except yaml.YAMLError:
             meta = {}
         return (meta if isinstance(meta, dict) else {}), text[match.end():]
+    return dict(meta), body
 
 
 def load_markdown(path: Path) -> ParsedDocument:

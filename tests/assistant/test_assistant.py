@@ -71,10 +71,12 @@ def test_past_review_date_warns(assistant):
 
 def test_restricted_audience(assistant):
     question = "Can a line manager approve disclosing health information without consent?"
-    as_probation = assistant.ask(question, audience="probation")
+    as_probation = assistant.ask(question, audiences={"probation"})
     assert all(c.doc_id != "managers-escalation-guide" for c in as_probation.citations)
-    as_manager = assistant.ask(question, audience="managers")
+    as_manager = assistant.ask(question, audiences={"managers"})
     assert any(c.doc_id == "managers-escalation-guide" for c in as_manager.citations)
+    nobody_said = assistant.ask(question)  # deny by default: all staff only
+    assert all(c.doc_id != "managers-escalation-guide" for c in nobody_said.citations)
 
 
 @pytest.mark.parametrize(("question", "status"), [
@@ -141,8 +143,11 @@ def test_a_pasted_document_is_not_searched(assistant, monkeypatch):
     answer = assistant.ask(notes + "Can I email these to the council?")
     assert answer.status == "need_more_detail" and "under 2,000 characters" in answer.text
     assert len(answer.question) <= 2001
-    # the guard reads all of it first: an identifier anywhere refuses the whole message
-    assert assistant.ask(notes + "Prisoner A1234BC.").status == "blocked"
+    # the length limit comes before the guard (issue 14): an identifier in what is kept still
+    # blocks; past it the message is refused as too long, and nothing after the limit is kept
+    assert assistant.ask(notes[:1500] + "Prisoner A1234BC. " + notes).status == "blocked"
+    tail = assistant.ask(notes + "Prisoner A1234BC.")
+    assert tail.status == "need_more_detail" and "A1234BC" not in tail.question
 
 
 def test_blocked_question_never_reaches_retrieval(assistant, monkeypatch):

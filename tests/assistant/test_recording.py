@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from usage.factory import open_usage_log
 from usage.log import Asked
 
 
+@pytest.mark.integration  # `guide ask` loads the real model
 def test_guide_ask_records_the_question_and_guide_report_shows_it(tmp_path):
     runner = CliRunner()
     result = runner.invoke(build_cli(), ["ask", "What is the canteen menu?", "--json"])
@@ -76,3 +78,24 @@ def test_users_command_adds_lists_and_removes():
     assert "lead@example.org" in runner.invoke(build_cli(), ["users", "list"]).stdout
     assert runner.invoke(build_cli(), ["users", "remove", "lead@example.org"]).exit_code == 0
     assert runner.invoke(build_cli(), ["users", "remove", "lead@example.org"]).exit_code == 2
+
+
+def test_users_carry_audiences_from_the_cli():
+    runner = CliRunner(env={"COLUMNS": "200"})
+    added = runner.invoke(build_cli(), ["users", "add", "t@example.org", "--role", "trainer",
+                                        "--audience", "Probation,managers"],
+                          input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+    assert "reading managers, probation too" in added.stdout
+    runner.invoke(build_cli(), ["users", "add", "m@example.org", "--role", "manager"],
+                  input="a long enough password\n")
+    listed = runner.invoke(build_cli(), ["users", "list"]).stdout
+    rows = {line.split()[1]: line for line in listed.splitlines() if "@example.org" in line}
+    assert "all-staff, managers, probation" in rows["t@example.org"]  # the trainer's own
+    manager = rows["m@example.org"]  # by role
+    assert "all-staff, managers" in manager and "probation" not in manager
+    changed = runner.invoke(build_cli(), ["users", "audiences", "t@example.org"])
+    assert changed.exit_code == 0 and "no extra audiences" in changed.stdout
+    missing = runner.invoke(build_cli(), ["users", "audiences", "x@example.org",
+                                          "--audience", "probation"])
+    assert missing.exit_code == 2 and "no account" in missing.output

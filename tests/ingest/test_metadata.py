@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from config.errors import IngestError
@@ -23,8 +21,6 @@ def test_sidecar_wins_and_dates_normalise(tmp_path):
     assert meta.effective_date == "2022-09-01"  # UK day-first
     assert meta.review_date == "2024-09-01"
     assert meta.audience == ["prisons", "probation"]
-    assert meta.is_past_review(dt.date(2026, 1, 1))
-    assert not meta.is_past_review(dt.date(2024, 1, 1))
 
 
 def test_docx_and_pdf_properties(tmp_path):

@@ -151,9 +151,11 @@ def test_superseded_and_audience_excluded_from_retrieval(tmp_path, kb, settings)
 
     managers = "approve disclosure of health information without consent serious risk"
     assert "managers-escalation-guide" not in {
-        h.meta["doc_id"] for h in retriever.search(managers, k=30, audience="probation")}
+        h.meta["doc_id"] for h in retriever.search(managers, k=30, audiences={"probation"})}
     assert "managers-escalation-guide" in {
-        h.meta["doc_id"] for h in retriever.search(managers, k=30, audience="managers")}
+        h.meta["doc_id"] for h in retriever.search(managers, k=30, audiences={"managers"})}
+    assert "managers-escalation-guide" not in {  # no audience given: all staff only
+        h.meta["doc_id"] for h in retriever.search(managers, k=30)}
 
 
 def test_remove_source(tmp_path, kb, settings):

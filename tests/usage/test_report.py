@@ -18,7 +18,7 @@ from usage.accounts import Accounts
 from usage.database import MIGRATIONS, make_engine, migrate
 from usage.log import Asked, UsageLog
 from usage.report import Period, build_report, export_csv, group_gaps, report_markdown
-from usage.schema import citations, questions
+from usage.schema import citations, feedback, questions
 
 KEY = b"r" * 32
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
@@ -183,3 +183,72 @@ def accounts_table():
     from usage.schema import web_users
 
     return web_users
+
+
+def test_spreadsheet_formulas_are_defused_in_exports():
+    from usage.report import spreadsheet_safe
+
+    for cell in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx"):
+        assert spreadsheet_safe(cell) == "'" + cell
+    assert spreadsheet_safe("Can I?") == "Can I?"
+    assert spreadsheet_safe(-3) == -3 and spreadsheet_safe(None) is None
+
+
+def test_the_audiences_migration_keeps_every_row_and_goes_back(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0005_sessions")
+        qid = conn.execute(insert(questions).values(
+            public_id="old1", created_at=NOW, surface="cli", status="answered",
+            question="q", answer="a", citations=[], timings={}, audience="probation")
+        ).inserted_primary_key[0]
+        conn.execute(insert(feedback).values(question_id=qid, created_at=NOW, helpful=True))
+    migrate(engine)  # a table copy here would have cascade-deleted the feedback
+    with engine.connect() as conn:
+        assert conn.execute(select(feedback.c.question_id)).scalars().all() == [qid]
+        assert conn.execute(select(questions.c.audience)).scalar_one() == "probation"
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005_sessions")
+        assert conn.execute(select(feedback.c.question_id)).scalars().all() == [qid]
+
+
+def test_report_shows_a_restricted_document_only_to_its_audience(usage):
+    def ask(doc_id: str, audiences: list[str]) -> None:
+        usage.record(Asked("slack", user="T:U1", audiences=frozenset({"all-staff", *audiences})),
+                     {"status": "answered", "question": "q", "text": f"quote from {doc_id}",
+                      "citations": [cite(doc_id)], "timings_ms": {"retrieve": 1.0}},
+                     cited_audiences={doc_id: audiences or ["all-staff"]})
+
+    ask("mfa", [])
+    ask("probation-only", ["probation"])
+    period = Period.parse("1d")  # recorded now
+
+    def may_see(audiences: set[str]):
+        return lambda doc_id, cited_for: "all-staff" in (cited_for or []) or bool(
+            audiences & set(cited_for or []))
+
+    with usage.engine.connect() as conn:
+        assert conn.execute(select(questions.c.audience).order_by(questions.c.id)
+                            ).scalars().all() == ["|all-staff|", "|all-staff|probation|"]
+    manager = build_report(usage.engine, period, may_see=may_see({"managers"}))
+    assert [d["doc_id"] for d in manager["top_documents"]] == ["mfa"]
+    probation = build_report(usage.engine, period, may_see=may_see({"probation"}))
+    assert {d["doc_id"] for d in probation["top_documents"]} == {"mfa", "probation-only"}
+    rows = list(csv.DictReader(io.StringIO(
+        export_csv(usage.engine, period, may_see({"managers"})))))
+    assert "quote from probation-only" not in str(rows) and "quote from mfa" in str(rows)
+    assert "probation-only" not in str(rows)  # not even its name
+
+
+def test_accounts_carry_audiences(usage):
+    accounts = Accounts(usage.engine)
+    accounts.add("p@example.org", "trainer", "correct horse battery", audiences=["probation"])
+    assert accounts.get("p@example.org").audiences == ("probation",)
+    assert accounts.set_audiences("p@example.org", ["managers", "probation"])
+    assert accounts.authenticate("p@example.org", "correct horse battery").audiences == (
+        "managers", "probation")
+    assert not accounts.set_audiences("nobody@example.org", [])

@@ -101,6 +101,7 @@
     const waiting = el("p", "waiting", "Looking through the guidance…");
     conversation.append(waiting);
     try {
+      if (window.GuideWalk && await window.GuideWalk.start(question, conversation)) return;
       show(await post("/api/ask", {question: question}));
     } catch (error) {
       const box = el("article", "answer error");

@@ -101,7 +101,8 @@ def test_uploads_are_limited_in_type_and_size(web):
     with usage.engine.connect() as conn:
         audit = conn.execute(text("SELECT actor, action, target FROM usage_audit "
                                   "WHERE action != 'sign-in' ORDER BY id")).all()
-    assert [tuple(a) for a in audit] == [("trainer@example.org", "upload", "empty.md"),
+    assert [tuple(a) for a in audit] == [("trainer@example.org", "upload", "old.doc"),
+                                         ("trainer@example.org", "upload", "empty.md"),
                                          ("trainer@example.org", "upload", "rota.md"),
                                          ("trainer@example.org", "remove", "rota")]
 

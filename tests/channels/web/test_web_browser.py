@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -76,7 +77,7 @@ def ask(page: Any, question: str) -> Any:
     before = page.locator("article.answer").count()
     page.fill("#question", question)
     page.click("form.ask button")
-    page.wait_for_function(f"document.querySelectorAll('article.answer').length > {before}")
+    page.locator("article.answer").nth(before).wait_for()  # (the page's CSP forbids eval)
     return page.locator("article.answer").last
 
 
@@ -167,3 +168,39 @@ def test_a_forged_form_post_without_the_csrf_token_is_refused(site, page):
     assert site["assistant"].kb.catalog.get(source) is not None  # still indexed
     api = page.request.post(f"{site['url']}/api/ask", data={"question": "hello"})
     assert api.status == 403
+
+
+def test_a_hostile_document_title_never_runs_as_script(site, page, tmp_path):
+    """Issue 14, defect 3: a title inside the old inline onsubmit ran as JavaScript."""
+    title = "Visits' + (window.pwned = 'onsubmit') + '<img src=x onerror=\"window.pwned=1\">"
+    doc = tmp_path / "hostile.md"
+    doc.write_text(f"---\ntitle: {json.dumps(title)}\n---\n\n# Visits\n\nPlan every home "
+                   "visit with the duty manager before you leave the office.\n")
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text
+            else None)
+    sign_in(page, site["url"], TRAINER, "/documents")
+    page.set_input_files("input[type=file]", str(doc))
+    page.click("form.upload button")
+    page.wait_for_selector("p.flash")
+    assert "Added" in page.inner_text("p.flash")
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    row = page.locator("table.documents tr", has_text="Visits' +")
+    row.locator("button.danger").click()
+    page.wait_for_selector("p.flash")
+    assert asked == [f"Remove {title} from Guide?"]  # the title shown as text, whole
+    assert "Removed" in page.inner_text("p.flash")
+    assert page.evaluate("window.pwned") is None
+    # and were a template ever to slip, the policy would stop inline script
+    page.evaluate("""() => { const s = document.createElement('script');
+                             s.textContent = 'window.pwned = "inline"';
+                             document.body.append(s); }""")
+    assert page.evaluate("window.pwned") is None
+    csp = page.request.get(f"{site['url']}/documents").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
