@@ -21,6 +21,7 @@ from channels.admin_cli import report_command, usage_app, users_app
 from channels.serve_cli import serve_command
 from channels.teams.cli import teams_app
 from ingest.cli import ingest_command, sources_app
+from ingest.index_cli import index_app
 
 
 class GuideGroup(TyperGroup):
@@ -56,6 +57,7 @@ def build_cli() -> typer.Typer:
     )
     app.command("ingest")(ingest_command)
     app.add_typer(sources_app(), name="sources")
+    app.add_typer(index_app(), name="index")
     app.command("ask")(ask_command)
     app.command("chat")(chat_command)
     app.command("walk")(walk_command)

@@ -176,13 +176,39 @@ def bench_startup(
     emit("guide bench startup", startup.run(runs), as_json)
 
 
+def bench_serve(
+    ctx: typer.Context,
+    questions: Annotated[int, typer.Option(help="Questions per phase.")] = 200,
+    clients: Annotated[int, typer.Option(help="Concurrent web clients.")] = 10,
+    docs: Annotated[Path, typer.Option(help="Corpus: base folders, the folder ingested "
+                                       "meanwhile and the large PDF come from it.")]
+    = EVALDATA / "docs",
+    replicas: Annotated[bool, typer.Option(help="Also run two replicas sharing PostgreSQL "
+                                           "and a Chroma server.")] = True,
+    database_url: Annotated[str, typer.Option(help="PostgreSQL for the replicas.")]
+    = "postgresql://postgres@127.0.0.1:5432/test",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Web answers' p50/p95/max and errors from real `guide serve` processes: idle, during a
+    CLI ingest, during a web upload of a large PDF, and across two replicas."""
+    from bench import serve
+    from bench.figures import emit, print_figures
+
+    figures = serve.run(_settings(ctx), questions, clients, docs, replicas, database_url)
+    if as_json:
+        emit("", figures, True)
+        return
+    print_figures(f"guide bench serve: {questions} questions from {clients} clients", figures)
+
+
 def bench_app() -> typer.Typer:
     """A new `guide bench` group (built per CLI, never mutated at import)."""
     app = typer.Typer(help="Benchmarks that print figures beside their baseline.",
                       no_args_is_help=True)
     commands: dict[str, Any] = {"retrieval": bench_retrieval, "query": bench_query,
                                 "ingest": bench_ingest, "slack": bench_slack, "teams": bench_teams,
-                                "report": bench_report, "startup": bench_startup}
+                                "report": bench_report, "startup": bench_startup,
+                                "serve": bench_serve}
     for name, command in commands.items():
         app.command(name)(command)
     return app

@@ -56,7 +56,7 @@ def retrieval_benchmark(kb: KnowledgeBase, folder: Path) -> dict[str, Any]:
     started = time.perf_counter()
     kb.index_chunks(beir_documents(corpus))
     index_seconds = time.perf_counter() - started
-    retriever = HybridRetriever(kb, fetch=100)
+    retriever = HybridRetriever(kb, fetch=100, catalogued_only=False)  # BEIR: no files
     scores: dict[str, list[float]] = defaultdict(list)
     for qid, relevant in qrels.items():
         for mode in ("dense", "keyword", "hybrid"):

@@ -39,6 +39,8 @@ def serve_command(
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port),
                                                    ("slack_mode", slack_mode)) if v is not None}
     settings: Settings = ctx.obj.replace(**overrides)
+    if settings.torch_threads is None:  # a query embeds fast on one thread, and a second
+        settings = settings.replace(torch_threads=1)  # would spin against every other
     check_slack_settings(settings)
     check_teams_settings(settings)
     AudienceDirectory(settings.audiences_path).check()  # a broken file stops here, said why

@@ -1,6 +1,12 @@
-"""Documents added through Slack or the web: checked by the same loaders as ``guide ingest``
-before they land, then indexed through the same pipeline. A file that can't be read is
-reported and dropped; what was indexed before stays as it was."""
+"""Documents added through Slack, Teams or the web: checked by the same loaders as
+``guide ingest`` before they land, then indexed through the same pipeline. A file that can't be
+read is reported and dropped; what was indexed before stays as it was.
+
+The work runs in a worker process (``ingest.worker.run_job``), never in the server: parsing
+under a memory limit, the whole job under a time limit, embedding on one thread at a lower
+priority, so no document can take the server down and answers keep their pace meanwhile.
+Removals go there too: in the embedded store only one kind of process writes, the workers
+(and ``guide ingest``), and the server reads what they wrote (``knowledge.store``)."""
 
 from __future__ import annotations
 
@@ -16,9 +22,13 @@ from config.settings import Settings
 from ingest.loaders import KNOWN_UNSUPPORTED, LOADERS, load_file, without_paths
 from ingest.metadata import build_metadata
 from ingest.pipeline import Ingestor, IngestReport
-from knowledge.base import KnowledgeBase
+from ingest.worker import JobWorker, memory_limit
+from knowledge.base import Embedder, KnowledgeBase
+from knowledge.embeddings import MiniLMEmbeddings
+from knowledge.store import forget_clients
 
 LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
+WORKER_NICE = 10  # the worker's CPU priority below the server's
 UNREADABLE = "the file could not be read"
 BUSY = "another upload is being indexed; please try again in a minute"
 
@@ -61,6 +71,7 @@ class DocumentUploads:
         self.kb = kb
         self.changed = changed
         self.limit = settings.max_upload_mb * 1_000_000
+        self.worker = JobWorker(nice=WORKER_NICE)
 
     def refusal(self, name: str, size: int | None = None) -> str | None:
         """Why a file of this name (and size) can't be taken, before anyone downloads it."""
@@ -86,39 +97,39 @@ class DocumentUploads:
     def accept(self, incoming: Path) -> Outcome:
         """Check the file at ``incoming``; if readable, move it into the uploads folder (a new
         version replaces the old one of the same name) and index it."""
-        name = incoming.name
-        try:  # the file and its metadata (a bad date, say) are checked before it lands
-            doc = load_file(incoming, max_bytes=self.limit)
-            build_metadata(incoming, doc.metadata, doc.title)
-        except Exception as exc:
-            incoming.unlink(missing_ok=True)
-            reason = str(exc) if isinstance(exc, IngestError) else UNREADABLE
-            return Outcome(False, name, "failed", without_paths(reason, incoming))
-        target = self.settings.uploads_dir / name
-        shutil.move(incoming, target)
-        return self.index(target)
+        return self._in_worker(incoming.name, incoming, self.settings.uploads_dir / incoming.name)
 
     def index(self, path: Path) -> Outcome:
+        return self._in_worker(path.name, None, path)
+
+    def _in_worker(self, name: str, incoming: Path | None, target: Path) -> Outcome:
         try:
-            report: IngestReport = Ingestor(self.settings, self.kb).run([path])
-            self.changed()
+            report, title = self.worker.run(
+                upload_job, self.settings, self.kb.settings, self.kb.given_embeddings,
+                incoming, target,
+                seconds=self.settings.upload_timeout_s, what=name)
         except IngestLocked:
-            return Outcome(False, path.name, "failed", BUSY)
+            return Outcome(False, name, "failed", BUSY)
         except GuideError as exc:
-            return Outcome(False, path.name, "failed", str(exc))
+            return Outcome(False, name, "failed", str(exc))
+        finally:
+            if incoming is not None:
+                incoming.unlink(missing_ok=True)  # moved when accepted; else not kept
+        self.changed()
         outcome = report.outcomes[0]
         summary = report.summary()
         summary.pop("files", None)
         if outcome.status == "failed":
-            return Outcome(False, path.name, "failed",
-                           without_paths(outcome.reason or UNREADABLE, path), summary=summary)
-        entry = self.kb.catalog.get(str(path.resolve()))
-        return Outcome(True, path.name, outcome.status, title=entry.title if entry else path.name,
+            return Outcome(False, name, "failed",
+                           without_paths(outcome.reason or UNREADABLE, target), summary=summary)
+        return Outcome(True, name, outcome.status, title=title or name,
                        chunks=outcome.chunks, summary=summary)
 
     def remove(self, source: str) -> int:
         """Remove a document's chunks (and the file, if it was uploaded); chunks removed."""
-        removed = self.kb.remove_source(source)
+        removed = self.worker.run(remove_job, self.kb.settings, self.kb.given_embeddings,
+                                  source, seconds=self.settings.upload_timeout_s,
+                                  what=Path(source).name)
         self.changed()
         if self.is_upload(source):
             Path(source).unlink(missing_ok=True)
@@ -126,3 +137,46 @@ class DocumentUploads:
 
     def is_upload(self, source: str) -> bool:
         return Path(source).parent == self.settings.uploads_dir.resolve()
+
+
+_models: dict[str, Embedder] = {}  # in the worker: the model, loaded once, kept
+
+
+def _worker_kb(settings: Settings, embeddings: Embedder | None) -> KnowledgeBase:
+    """The knowledge base for one job: the model kept from the last job, the store opened
+    afresh (``guide ingest`` may have written since)."""
+    if embeddings is None or isinstance(embeddings, MiniLMEmbeddings):
+        # one torch thread: the server's answers keep the other core
+        key = settings.embedding_model
+        if key not in _models:
+            _models[key] = MiniLMEmbeddings(settings.model_copy(update={"torch_threads": 1}))
+        embeddings = _models[key]
+    forget_clients(settings)
+    return KnowledgeBase(settings, embeddings)
+
+
+def upload_job(settings: Settings, store: Settings, embeddings: Embedder | None,
+               incoming: Path | None, target: Path) -> tuple[IngestReport, str | None]:
+    """In the worker: check ``incoming`` (under the parse memory limit), move it to
+    ``target`` and index it into the knowledge base of ``store``; the report and the
+    document's title."""
+    kb = _worker_kb(store, embeddings)
+    if incoming is not None:
+        try:  # the file and its metadata (a bad date, say) are checked before it lands
+            with memory_limit(settings.parse_memory_mb):
+                doc = load_file(incoming, max_bytes=settings.max_upload_mb * 1_000_000)
+                build_metadata(incoming, doc.metadata, doc.title)
+        except MemoryError:
+            raise IngestError(f"reading it needs more than {settings.parse_memory_mb} MB: is "
+                              "it built to expand (a zip or XML bomb)?") from None
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, IngestError) else UNREADABLE
+            raise IngestError(without_paths(reason, incoming)) from None
+        shutil.move(incoming, target)
+    report = Ingestor(settings, kb, limit_parse=True).run([target])
+    entry = kb.catalog.get(str(target.resolve()))
+    return report, entry.title if entry else None
+
+
+def remove_job(settings: Settings, embeddings: Embedder | None, source: str) -> int:
+    return _worker_kb(settings, embeddings).remove_source(source)

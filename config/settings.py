@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     parse_workers: int = Field(
         1, ge=0, le=8, description="Processes parsing files ahead of the embedder (0: inline)."
     )
+    parse_memory_mb: int = Field(
+        1024, ge=64, description="Memory a parser process may add reading one file (a "
+        "document built to expand is refused, not the machine's memory spent).")
+    ingest_nice: int = Field(
+        10, ge=0, le=19, description="CPU priority `guide ingest` gives up (0-19), so "
+        "answers served on the same machine keep their pace during a bulk run.")
+    upload_timeout_s: float = Field(
+        600.0, gt=0, description="Longest an upload's worker may take to read and index it.")
     retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
     max_question_chars: int = Field(
         2000, ge=100, description="Longer messages are not searched: staff are asked for one "
@@ -130,6 +138,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="Usage log database (postgresql://...); default SQLite in data_dir."
     )
+    records_url: str | None = Field(
+        None, description="Database of the record manager and the document catalogue. "
+        "Default: with GUIDE_CHROMA_URL and GUIDE_DATABASE_URL both set, the usage database "
+        "(replicas share the index through it); otherwise SQLite in data_dir.")
     pseudonym_key: SecretStr | None = Field(
         None, description="Key for pseudonymising user ids; replicas must share it. Default: "
         "a random key kept in data_dir/pseudonym.key.",
@@ -278,7 +290,15 @@ class Settings(BaseSettings):
 
     @property
     def records_db_url(self) -> str:
-        return f"sqlite:///{(self.data_dir / 'records.sqlite3').resolve()}"
+        """Where the index's records and catalogue live: beside a shared Chroma server, in
+        the shared database, so every replica sees every ingest."""
+        url = self.records_url or (self.database_url if self.chroma_url else None)
+        if url is None:
+            return f"sqlite:///{(self.data_dir / 'records.sqlite3').resolve()}"
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url[len(plain):]
+        return url
 
     @property
     def embedding_cache_dir(self) -> Path:

@@ -65,10 +65,12 @@ def ingest_command(
 
     from config.errors import GuideError
     from ingest.pipeline import FileOutcome, Ingestor
+    from ingest.worker import yield_cpu
 
     if any(not p.strip() for p in paths):  # "" is not the working directory: say "." for that
         raise GuideError("an empty path was given: name the files or folders to index")
     targets = [Path(p) for p in paths]
+    yield_cpu(ctx.obj.ingest_nice)  # a bulk run gives way to answers on the same machine
     ingestor = Ingestor(ctx.obj)
     if not as_json and _c.err.is_terminal:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 import multiprocessing
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -27,8 +28,10 @@ from ingest.chunking import PIPELINE_VERSION
 from ingest.loaders import walk
 from ingest.metadata import sidecar_path
 from ingest.prepare import PrepareConfig, Prepared, prepare
+from ingest.worker import memory_limit, watch_parent
 from knowledge.base import KnowledgeBase
 from knowledge.catalog import CatalogEntry
+from knowledge.integrity import repair
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class FileOutcome:
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    repaired: dict[str, Any] | None = None  # what an interrupted run had left, put right
 
     def paths(self, status: Status) -> list[str]:
         return [o.path for o in self.outcomes if o.status == status]
@@ -90,6 +94,7 @@ class IngestReport:
             "chunks_indexed": self.chunks,
             "pages_indexed": self.pages,
             "files": [asdict(o) for o in self.outcomes],
+            "repaired": self.repaired,
         }
 
 
@@ -119,11 +124,26 @@ def fingerprint(path: Path, default_audience: str | None) -> str:
     return digest.hexdigest()
 
 
+def unfinished_marker(settings: Settings) -> Path:
+    """Present while a run writes to the index: a run that finds it was killed mid-way."""
+    return settings.data_dir / "ingest.unfinished"
+
+
+def _parse_worker_start(parent: int, memory_mb: int | None) -> None:
+    watch_parent(parent)  # a killed ingest leaves no parser behind
+    if memory_mb:
+        memory_limit(memory_mb).__enter__()  # for the worker's whole life
+
+
 class Ingestor:
-    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None) -> None:
+    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None,
+                 limit_parse: bool = False) -> None:
+        """``limit_parse``: parse inline under ``parse_memory_mb`` (the upload worker does;
+        parse workers always have it)."""
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
         self.pipeline = f"{PIPELINE_VERSION}/{self.kb.model.model_id}/{settings.chunk_tokens}"
+        self.limit_parse = limit_parse
 
     def run(
         self,
@@ -149,10 +169,31 @@ class Ingestor:
         finally:
             lock.release()
 
+    def recover(self) -> dict[str, Any] | None:
+        """If the last run on this data dir was killed mid-way, bring the vector store, the
+        record manager and the catalogue back into agreement (under the ingest lock)."""
+        marker = unfinished_marker(self.settings)
+        if not marker.exists():
+            return None
+        found = repair(self.kb)
+        if not found.ok:
+            log.warning("the last ingest was interrupted; repaired the index: %s",
+                        found.as_dict())
+        return found.as_dict()
+
     def _run(self, paths, sync, audience, on_start, on_file) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         self.kb.open()  # a missing server or another model stops the run before any work
+        report.repaired = self.recover()
+        marker = unfinished_marker(self.settings)
+        marker.write_text(f"pid {os.getpid()} since {dt.datetime.now().isoformat()}\n")
+        self._work(report, paths, sync, audience, on_start, on_file)
+        marker.unlink(missing_ok=True)  # not reached if the run stopped: the next one repairs
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _work(self, report, paths, sync, audience, on_start, on_file) -> None:
         files, missing = discover(paths)
         report.outcomes.extend(missing)
         if on_start:
@@ -182,8 +223,6 @@ class Ingestor:
             done(self.store(path, source, doc_hash, prepared, known))
         if sync:
             report.outcomes.extend(self.sync(paths, {str(f.resolve()) for f in files}, known))
-        report.seconds = time.perf_counter() - started
-        return report
 
     def prepared(
         self, todo: list[tuple[Path, str, str]], audience: str | None
@@ -192,9 +231,15 @@ class Ingestor:
         the embedding, when there are enough files for that to pay."""
         config = PrepareConfig(self.kb.model, self.settings.chunk_tokens,
                                self.settings.max_upload_mb * 1_000_000)
+        limit = self.settings.parse_memory_mb if self.limit_parse else None
+
         def inline(item: tuple[Path, str, str]) -> Prepared | BaseException:
             try:
-                return prepare(*item, audience, config)
+                with memory_limit(limit):
+                    return prepare(*item, audience, config)
+            except MemoryError:
+                return IngestError(f"the document needs more than {limit} MB to read: "
+                                   "is it very large, or built to expand (a zip or XML bomb)?")
             except Exception as exc:
                 return exc
 
@@ -203,7 +248,9 @@ class Ingestor:
                 yield item, inline(item)
             return
         context = multiprocessing.get_context("spawn")  # never fork a process running torch
-        with ProcessPoolExecutor(self.settings.parse_workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(self.settings.parse_workers, mp_context=context,
+                                 initializer=_parse_worker_start,
+                                 initargs=(os.getpid(), self.settings.parse_memory_mb)) as pool:
             futures: deque[tuple[tuple[Path, str, str], Future | None]] = deque()
             broken = False
             for item in todo:

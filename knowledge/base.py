@@ -44,6 +44,12 @@ class KnowledgeBase:
         self.model = embeddings.info if embeddings else model_info(settings)
         self._embeddings = embeddings
 
+    @property
+    def given_embeddings(self) -> Embedder | None:
+        """The embedder this was built with, if not the configured model: what a worker
+        process needs (with the settings) to open the same knowledge base."""
+        return self._embeddings
+
     @cached_property
     def embeddings(self) -> Embedder:
         return self._embeddings or MiniLMEmbeddings(self.settings, self.model)
@@ -53,7 +59,8 @@ class KnowledgeBase:
         """Passages already embedded once (by text) are never embedded again."""
         store = LocalFileStore(self.settings.embedding_cache_dir)
         return CacheBackedEmbeddings.from_bytes_store(
-            self.embeddings, store,  # type: ignore[arg-type]  # duck-typed Embeddings key_encoder="sha256",
+            self.embeddings, store,  # type: ignore[arg-type]  # duck-typed Embeddings
+            key_encoder="sha256",
             namespace=re.sub(r"[^A-Za-z0-9_.-]", "_", self.model.model_id) + "-",
             batch_size=512,
         )
@@ -100,6 +107,8 @@ class KnowledgeBase:
         if keys:
             self.vector_store.delete(ids=keys)
             self.record_manager.delete_keys(keys)
+        # and any chunk of it a killed ingest wrote to the store but never recorded
+        self.collection.delete(where={"source": source})
         self.catalog.remove(source)
         return len(keys)
 

@@ -11,7 +11,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 from config.errors import DocumentNotFound
@@ -71,6 +82,13 @@ class Catalog:
     def remove(self, source: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(documents.delete().where(documents.c.source == source))
+
+    def stamp(self) -> tuple[int, str]:
+        """Changes whenever a row is added, replaced or removed."""
+        with self.engine.connect() as conn:
+            count, last = conn.execute(
+                select(func.count(), func.max(documents.c.indexed_at))).one()
+        return int(count), str(last)
 
     def get(self, source: str) -> CatalogEntry | None:
         return next((e for e in self.all() if e.source == source), None)

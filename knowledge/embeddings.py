@@ -158,6 +158,7 @@ class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over a local sentence-transformers model, normalised vectors."""
 
     def __init__(self, settings: Settings, info: ModelInfo | None = None) -> None:
+        self._settings = settings
         self.info = info or model_info(settings)
         self.batch_size = settings.embedding_batch_size
         self.dtype = settings.embedding_dtype
@@ -167,6 +168,10 @@ class MiniLMEmbeddings(Embeddings):
         self._counts = threading.local()
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its recipe (a worker process loads its own copy of the model)."""
+        return type(self), (self._settings, self.info)
 
     @property
     def model_id(self) -> str:

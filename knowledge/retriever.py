@@ -7,6 +7,7 @@ restricted audience only to that audience (all staff only, when no audience is g
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -21,11 +22,15 @@ from config.audiences import STAFF
 from knowledge.base import KnowledgeBase
 from knowledge.keyword import ChunkTable, KeywordIndex, record_stamp
 from knowledge.metadata_fields import ChunkMeta, may_read
+from knowledge.store import fresh_collection
+
+log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "keyword"]
 RRF_K = 20  # lower than the usual 60: the head of each ranking counts more (SciFact, DEFRA dev)
 EXACT_SEARCH_UP_TO = 50_000  # chunks; beyond this Chroma's HNSW index answers dense queries
 STAMP_EVERY_S = 2.0  # an ingest shows in answers within this long
+REBUILD_SHARE = 5  # at least this many times a rebuild's length between two rebuilds
 KEYWORD_WEIGHT = 1.0  # weight of the BM25 ranking against the dense one in the fusion
 # Passages of one page (one document, where it has no pages) ranked ahead of every other
 # page's: more go behind them, so the answer sees each page that speaks to the question
@@ -55,12 +60,13 @@ class Stored:
 
 @dataclass
 class Snapshot:
-    stamp: tuple[int, str]
+    stamp: tuple[Any, ...]
     table: ChunkTable
     keyword: KeywordIndex
     rows: dict[str, int]
     superseded: set[str] = field(default_factory=set)
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
+    collection: Any = None  # what dense queries go to when ``vectors`` is None
 
 
 def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = STAFF) -> bool:
@@ -70,45 +76,83 @@ def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = ST
 
 
 class HybridRetriever:
-    def __init__(self, kb: KnowledgeBase, fetch: int = 40) -> None:
+    def __init__(self, kb: KnowledgeBase, fetch: int = 40, catalogued_only: bool = True) -> None:
+        """``catalogued_only``: serve only chunks of a file version the catalogue lists (so
+        what a killed ingest left behind is never quoted); off for benchmarks that index
+        chunks without files."""
         # One BLAS thread: a multi-threaded mat-vec gains nothing at this size, and its idle
         # threads spin against torch's, tripling tail latency on a 2-core machine.
         threadpool_limits(limits=1, user_api="blas")
         self.kb = kb
         self.fetch = fetch
+        self.catalogued_only = catalogued_only
         self._snapshot: Snapshot | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one rebuild at a time
         self._checked = 0.0
+        self._rebuilding = False
+        self.last_refresh_ms = 0.0
 
     def _view(self) -> Snapshot:
-        """The in-memory view of the index, rebuilt when the record manager has changed
-        (checked at most every ``STAMP_EVERY_S``, so a query does not pay for it)."""
-        if self._snapshot is not None and time.monotonic() - self._checked < STAMP_EVERY_S:
-            return self._snapshot
-        return self.refresh()
+        """The in-memory view of the index. Every ``STAMP_EVERY_S`` a question looks whether
+        the index changed (whichever process changed it); if so the view is rebuilt in the
+        background while questions are answered from the one before."""
+        snap = self._snapshot
+        if snap is None:
+            return self.refresh()
+        # during a long ingest the view is rebuilt at most a fifth of the time
+        every = max(STAMP_EVERY_S, REBUILD_SHARE * self.last_refresh_ms / 1000)
+        if time.monotonic() - self._checked >= every and not self._rebuilding:
+            self._rebuilding = True
+            self._checked = time.monotonic()
+            threading.Thread(target=self._refresh_quietly, name="guide-refresh",
+                             daemon=True).start()
+        return snap
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the old view keeps answering; the next check tries again
+            log.warning("could not rebuild the index view; answering from the previous one",
+                        exc_info=True)
+        finally:
+            self._rebuilding = False
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What the record manager and the catalogue hold now: changes with every ingest,
+        removal or repair, from any process sharing the store."""
+        return (*record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace),
+                *self.kb.catalog.stamp())
 
     def refresh(self) -> Snapshot:
-        """Look at the record manager now and rebuild the view if the index changed. A
-        failed rebuild is not taken as done: the next question tries again."""
-        stamp = record_stamp(self.kb.record_manager.engine, self.kb.record_manager.namespace)
+        """Look at the index now and rebuild the view if it changed. A failed rebuild is not
+        taken as done (the stamp stays old, so the next look tries again)."""
         with self._lock:
+            stamp = self.stamp()
             if self._snapshot is None or self._snapshot.stamp != stamp:
                 self._snapshot = self._build(stamp)
             self._checked = time.monotonic()
             return self._snapshot
 
-    def _build(self, stamp: tuple[int, str]) -> Snapshot:
-        exact = self.kb.chunk_count() <= EXACT_SEARCH_UP_TO
+    def _build(self, stamp: tuple[Any, ...]) -> Snapshot:
+        collection = fresh_collection(self.kb.settings, self.kb.model.model_id)
+        exact = int(collection.count()) <= EXACT_SEARCH_UP_TO
         include = ["documents", "metadatas"] + (["embeddings"] if exact else [])
-        got = self.kb.collection.get(include=include)
-        table = ChunkTable(got["ids"], got["documents"], got["metadatas"])
+        got = collection.get(include=include)
+        entries = self.kb.catalog.all()
+        keep = range(len(got["ids"]))
+        if self.catalogued_only:
+            versions = {e.source: e.file_hash for e in entries}
+            keep = [i for i, m in enumerate(got["metadatas"])
+                    if versions.get((m or {}).get("source"), "\0") == (m or {}).get("doc_hash")]
+        table = ChunkTable([got["ids"][i] for i in keep], [got["documents"][i] for i in keep],
+                           [got["metadatas"][i] for i in keep])
         vectors = None
         if exact and len(table):
-            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)[list(keep)]
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
         return Snapshot(stamp, table, KeywordIndex(table),
                         {cid: i for i, cid in enumerate(table.ids)},
-                        self.kb.catalog.superseded_ids(), vectors)
+                        {e.doc_id for e in entries if e.superseded_by}, vectors, collection)
 
     # -- what callers may read of the view -------------------------------------------------
     def chunks(self) -> dict[str, Stored]:
@@ -152,9 +196,9 @@ class HybridRetriever:
             top = np.argpartition(-sims, n - 1)[:n]
             top = top[np.argsort(-sims[top])]
             return [(int(i), float(sims[i])) for i in top]
-        result = self.kb.collection.query(
-            query_embeddings=[vector], n_results=min(n, len(snap.table)), include=["distances"]
-        )
+        result = snap.collection.query(  # over-fetched: rows not in the view are dropped
+            query_embeddings=[vector], n_results=min(2 * n, int(snap.collection.count())),
+            include=["distances"])
         return [(snap.rows[cid], 1.0 - dist)
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
                 if cid in snap.rows]

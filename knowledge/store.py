@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,6 +39,50 @@ def chroma_client(settings: Settings) -> Any:
                 from exc
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+_FRESH = threading.Lock()
+
+
+def fresh_collection(settings: Settings, model_id: str) -> Any:
+    """The collection as the store holds it now, whoever wrote it.
+
+    An embedded client keeps the index in memory, once per process and path, and never sees
+    what another process (``guide ingest``, the upload worker) wrote since: vectors added
+    there fail with "Error finding id". So each call opens a client of its own, outside
+    chromadb's per-path cache, and leaves the cached one (any writer's in this process) as it
+    was. A collection is only read through; chromadb drops the client with its last
+    reference. A server client is never stale and is opened plainly.
+    """
+    if settings.chroma_url:
+        return open_collection(settings, model_id)
+    from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+    identifier = str(settings.chroma_dir)
+    with _FRESH:
+        kept = (Shared._identifier_to_system.pop(identifier, None),
+                Shared._identifier_to_refcount.pop(identifier, None))
+        try:
+            return open_collection(settings, model_id)
+        finally:
+            Shared._identifier_to_system.pop(identifier, None)
+            Shared._identifier_to_refcount.pop(identifier, None)
+            if kept[0] is not None:
+                Shared._identifier_to_system[identifier] = kept[0]
+            if kept[1] is not None:
+                Shared._identifier_to_refcount[identifier] = kept[1]
+
+
+def forget_clients(settings: Settings) -> None:
+    """Make the next embedded client of this process open the store afresh (a long-lived
+    writer, such as the upload worker, calls this before each job)."""
+    if settings.chroma_url:
+        return
+    from chromadb.api.shared_system_client import SharedSystemClient as Shared
+
+    with _FRESH:
+        Shared._identifier_to_system.pop(str(settings.chroma_dir), None)
+        Shared._identifier_to_refcount.pop(str(settings.chroma_dir), None)
 
 
 def where(settings: Settings) -> str:

@@ -361,7 +361,7 @@ def test_trainer_shares_a_pdf_which_is_downloaded_and_ingested(slack, tmp_path):
     slack.event({"type": "message", "subtype": "file_share", "channel_type": "im",
                  "channel": "D0TRAINER", "user": TRAINER, "text": "", "ts": new_ts(),
                  "team": TEAM, "files": [{"id": "F0PDF", "name": "lone-working.pdf"}]})
-    replies = slack.fake.wait_for("chat.postMessage", 2, timeout=60)
+    replies = slack.fake.wait_for("chat.postMessage", 2, timeout=300)  # read in a worker
     assert "Added *Lone Working Procedure*" in replies[1].body["text"]
     [download] = slack.fake.of("download")
     assert download.headers["Authorization"] == f"Bearer {BOT_TOKEN}"

@@ -189,7 +189,7 @@ def test_a_trainers_file_is_downloaded_ingested_and_then_cited(teams, tmp_path):
         "name": "lone-working.pdf", "contentUrl": "https://contoso.sharepoint.com/x.pdf",
         "content": {"downloadUrl": url, "uniqueId": "u1", "fileType": "pdf"}}])
     conversation = sent["conversation"]["id"]
-    replies = teams.replies(conversation, 2, timeout=90)
+    replies = teams.replies(conversation, 2, timeout=300)  # read in a worker
     assert "Added **Lone Working Procedure**" in replies[1]["text"]
     assert [c.path for c in teams.fake.calls if c.path.startswith("/files/")] \
         == ["/files/lone-working.pdf"]

@@ -140,7 +140,7 @@ def test_trainer_uploads_a_document_and_the_chat_cites_it(site, page, tmp_path):
                    "address and expected return time.\n")
     sign_in(page, site["url"], TRAINER, "/documents")
     page.set_input_files("input[type=file]", str(doc))
-    page.click("form.upload button")
+    page.click("form.upload button", timeout=300_000)  # read and indexed in a worker
     page.wait_for_selector("p.flash")
     assert "Added Home Visits Policy" in page.inner_text("p.flash")
     assert "Home Visits Policy" in page.inner_text("table.documents")
