@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from slack_sdk import WebClient
 
+from bench.deliveries import answered_once, fire_at_rate
 from bench.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed_headers
 from bench.figures import latency
 from bench.indexed import SAMPLE, indexed_assistant
@@ -68,12 +67,10 @@ def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: floa
     """Send ``events`` mentions at ``rate`` per second (plus a share of retried deliveries)
     and wait for their answers; returns the figures."""
     run = uuid.uuid4().hex[:6]
-    acks: list[float] = []
-    statuses: list[int] = []
-    lock = threading.Lock()
+    run_number = int(run, 16) % 1_000_000
     channel = f"CBENCH{run}"
 
-    def send(n: int, retry: bool) -> None:
+    def send(n: int, retry: bool) -> tuple[int, float]:
         ts = f"{1_700_000_000 + n}.{run_number:06d}"
         event = {"type": "app_mention", "user": f"UBENCH{n % 25}", "channel": channel,
                  "ts": ts, "text": f"<@{bot_user}> {QUESTIONS[n % len(QUESTIONS)]}"}
@@ -81,22 +78,12 @@ def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: floa
                    "type": "event_callback", "event_id": f"Ev{run}{n}", "event": event,
                    "event_time": int(time.time())}
         extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} \
-            if retry else None
-        status, seconds = signed_post(url, sign, payload, extra)
-        with lock:
-            acks.append(seconds)
-            statuses.append(status)
+            if retry else None  # Slack delivering the same event again
+        return signed_post(url, sign, payload, extra)
 
-    run_number = int(run, 16) % 1_000_000
-    every = max(1, round(1 / retries)) if retries else 0
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(events):
-            pool.submit(send, n, False)
-            if every and n % every == 0:
-                pool.submit(send, n, True)  # Slack delivering the same event again
-            time.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
-    sent_s = time.perf_counter() - started
+    fired = fire_at_rate(send, events, rate, retries)
+    statuses, acks = fired.statuses, fired.seconds
     deadline = time.monotonic() + wait_s
     mine: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
@@ -115,10 +102,8 @@ def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: floa
         "acks_ok": sum(1 for s in statuses if s == 200),
         "ack_ms": latency([a * 1000 for a in acks]),
         "acks_over_3s": sum(1 for a in acks if a > ACK_LIMIT_S),
-        "answers_posted": len(set(threads)),
-        "duplicates": len(threads) - len(set(threads)),
-        "lost": events - len(set(threads)),
-        "send_seconds": round(sent_s, 2),
+        **answered_once(threads, events),
+        "send_seconds": round(fired.sent_s, 2),
         "all_answered_after_s": round(answered_at, 2),
         "answers_per_s": round(len(set(threads)) / answered_at, 1) if answered_at else None,
     }

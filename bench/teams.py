@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
+from bench.deliveries import answered_once, fire_at_rate
 from bench.fakes.teams import APP_ID, APP_PASSWORD, TENANT, FakeMicrosoft
 from bench.figures import latency
 from bench.indexed import SAMPLE, indexed_assistant
@@ -73,25 +72,13 @@ def fire(url: str, fake: FakeMicrosoft, activities: int, rate: float, redeliver:
          wait_s: float = 180.0) -> dict[str, Any]:
     """Send ``activities`` at ``rate`` per second (plus redeliveries), wait for the answers."""
     run = uuid.uuid4().hex[:6]
-    replies: list[float] = []
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def send(n: int) -> None:
-        status, seconds = post(url, fake.inbound_token(), mention(fake, run, n))
-        with lock:
-            replies.append(seconds)
-            statuses.append(status)
+    def send(n: int, again: bool) -> tuple[int, float]:  # again: Teams redelivering it
+        return post(url, fake.inbound_token(), mention(fake, run, n))
 
-    every = max(1, round(1 / redeliver)) if redeliver else 0
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(activities):
-            pool.submit(send, n)
-            if every and n % every == 0:
-                pool.submit(send, n)  # Teams delivering the same activity again
-            time.sleep(max(0.0, started + (n + 1) / rate - time.perf_counter()))
-    sent_s = time.perf_counter() - started
+    fired = fire_at_rate(send, activities, rate, redeliver)
+    statuses, replies = fired.statuses, fired.seconds
     prefix = f"19:bench-{run}@thread.tacv2"
 
     def answers() -> list[str]:
@@ -112,10 +99,8 @@ def fire(url: str, fake: FakeMicrosoft, activities: int, rate: float, redeliver:
         "reply_ms": latency([r * 1000 for r in replies]),
         "replies_over_2s": sum(1 for r in replies if r > REPLY_LIMIT_S),
         "replies_over_15s": sum(1 for r in replies if r > TEAMS_TIMEOUT_S),
-        "answers_posted": len(set(threads)),
-        "duplicates": len(threads) - len(set(threads)),
-        "lost": activities - len(set(threads)),
-        "send_seconds": round(sent_s, 2),
+        **answered_once(threads, activities),
+        "send_seconds": round(fired.sent_s, 2),
         "all_answered_after_s": round(answered_at, 2),
     }
 
