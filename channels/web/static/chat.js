@@ -2,7 +2,8 @@
 // textContent, so nothing from a question or a document is ever run as HTML.
 (function () {
   "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const {el, source} = window.GuideDom;
+  const post = (url, body) => window.GuideDom.post(url, body, "Guide could not answer just now.");
   const form = document.getElementById("ask");
   const input = document.getElementById("question");
   const conversation = document.getElementById("conversation");
@@ -12,37 +13,13 @@
     blocked: "Not processed: personal details",
   };
 
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  async function post(url, body) {
-    const response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "Guide could not answer just now.");
-    return data;
-  }
-
   function sources(answer) {
     const list = el("ol", "sources");
     const seen = new Map();
     for (const c of answer.citations) {
       let item = seen.get(c.number);
       if (!item) {
-        item = el("li");
-        item.value = c.number;
-        const where = [c.version ? "version " + c.version : "", c.page ? "page " + c.page : "",
-                       c.heading_path || ""].filter(Boolean).join(" · ");
-        item.append(el("strong", "title", c.title));
-        if (where) item.append(el("span", "where", " — " + where));
-        if (c.warning) item.append(el("div", "stale", "Warning: " + c.warning));
+        item = source(c);
         seen.set(c.number, item);
         list.append(item);
       }

@@ -4,30 +4,13 @@
 // with textContent, so nothing from a question or a document is ever run as HTML.
 (function () {
   "use strict";
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
+  const {el, source} = window.GuideDom;
+  const post = (url, body) => window.GuideDom.post(url, body, "Guide could not record that just now.");
 
   function button(text, cls) {
     const b = el("button", cls, text);
     b.type = "button";
     return b;
-  }
-
-  async function post(url, body) {
-    const response = await fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
-      body: JSON.stringify(body),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || "Guide could not record that just now.");
-    return data;
   }
 
   function quote(c) {
@@ -44,14 +27,7 @@
     for (const c of all) {
       if (seen.has(c.number)) continue;
       seen.add(c.number);
-      const item = el("li");
-      item.value = c.number;
-      const where = [c.version ? "version " + c.version : "", c.page ? "page " + c.page : "",
-                     c.heading_path || ""].filter(Boolean).join(" · ");
-      item.append(el("strong", "title", c.title));
-      if (where) item.append(el("span", "where", " — " + where));
-      if (c.warning) item.append(el("div", "stale", "Warning: " + c.warning));
-      list.append(item);
+      list.append(source(c));
     }
     return list;
   }
