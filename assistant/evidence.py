@@ -9,9 +9,10 @@ Signals (each independent of the question's length):
   i.e. how much the dense and keyword rankings agree on the best passage;
 - ``unknown``: the ask names something (a capitalised word, an acronym, a number) that no
   passage of the corpus mentions at all ("Caldicott", "2025").
-A logistic regression over them, fitted on the dev sets of two corpora by
+All are measured for every answer (and kept with it); a logistic regression over the ones
+that backward elimination on 5-fold accuracy keeps, fitted on the dev sets of two corpora by
 ``scripts/fit_evidence.py``, gives the probability that the documents answer the ask; the
-fitted parameters ship in ``assistant/defaults/evidence.json``.
+fitted parameters, with the signals they use, ship in ``assistant/defaults/evidence.json``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,12 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDF
 CLAUSE_START = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s|\([a-z0-9]{1,4}\)\s|[•▪●◦∙·\-–]\s?\S)")
 SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+# Running headers and footers ("67 Published by the Home Office March 2020", "L 119/24 EN"):
+# a page's first or last line that recurs, numbers aside, on half the pages or
+# more. Pages too short to tell margin from body are left whole: content is never dropped.
+MARGIN_LINES = 1
+RUNNING_SHARE = 0.5
+RUNNING_MIN_PAGES = 3
 
 
 def outline_entries(reader: PdfReader) -> list[tuple[int, int, str]]:
@@ -48,11 +54,51 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def page_paragraphs(text: str, titles: frozenset[str] = frozenset()) -> list[str]:
+def page_lines(text: str) -> list[str]:
+    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
+    return [ln for ln in lines if ln and not PAGE_NUMBER.match(ln)]
+
+
+def margin_shape(line: str) -> str:
+    """A header or footer line with its numbers blanked: page 12's footer is page 13's."""
+    return re.sub(r"\d+", "#", norm(line))
+
+
+def margins(lines: list[str]) -> list[str]:
+    if len(lines) <= 2 * MARGIN_LINES:
+        return []
+    return lines[:MARGIN_LINES] + lines[-MARGIN_LINES:]
+
+
+def running_lines(pages: list[list[str]]) -> frozenset[str]:
+    """Shapes of the lines repeated at the top or bottom of many pages: running headers and
+    footers, which would otherwise be read as headings and repeated in every chunk."""
+    seen: dict[str, int] = {}
+    for lines in pages:
+        for shape in {margin_shape(ln) for ln in margins(lines)}:
+            seen[shape] = seen.get(shape, 0) + 1
+    least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(pages))
+    return frozenset(shape for shape, n in seen.items() if n >= least)
+
+
+def without_running(lines: list[str], running: frozenset[str]) -> list[str]:
+    """``lines`` less a running header or footer in its first or last line."""
+    if len(lines) <= 2 * MARGIN_LINES:
+        return lines
+    edge = set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
+    return [ln for i, ln in enumerate(lines)
+            if not (i in edge and margin_shape(ln) in running)]
+
+
+def wrapped(line: str, following: str) -> bool:
+    """A line that runs on into the next ("47. Other examples of detriment are deception,"
+    then "intimidation, ..."): a numbered paragraph's first line, not a heading."""
+    return line.endswith((",", "-")) or bool(following[:1].islower())
+
+
+def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset()) -> list[str]:
     """Join pypdf's wrapped lines into paragraphs; clause numbers, bullets and lines that are
     bookmark titles start new ones."""
-    lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln and not PAGE_NUMBER.match(ln)]
     widths = sorted(len(ln) for ln in lines)
     full = widths[int(len(widths) * 0.8)] if widths else 80
     paras: list[list[str]] = []
@@ -64,7 +110,7 @@ def page_paragraphs(text: str, titles: frozenset[str] = frozenset()) -> list[str
             or norm(prev) in titles
             or CLAUSE_START.match(line)
             or heading_level(line)
-            or heading_level(prev)
+            or (heading_level(prev) and not wrapped(prev, line))
             or (SENTENCE_END.search(prev) and len(prev) < 0.75 * full)
         )
         if starts_new:
@@ -97,11 +143,11 @@ def pdf_info(reader: PdfReader) -> dict[str, str]:
 
 
 def page_blocks(
-    text: str, marks: list[tuple[int, str]], page: int, use_patterns: bool
+    lines: list[str], marks: list[tuple[int, str]], page: int, use_patterns: bool
 ) -> list[Block]:
     """A page's blocks, each bookmark placed where its title appears (else at the page top)."""
     levels = {norm(t): lv for lv, t in marks}
-    paras = page_paragraphs(text, frozenset(levels))
+    paras = page_paragraphs(lines, frozenset(levels))
     placed = {norm(p) for p in paras} & set(levels)
     blocks = [Block(t, "heading", lv, page) for lv, t in marks if norm(t) not in placed]
     for para in paras:
@@ -135,20 +181,19 @@ def load_pdf(path: Path) -> ParsedDocument:
     for page_index, level, title in outline_entries(reader):
         outline.setdefault(page_index, []).append((level, title))
 
-    blocks: list[Block] = []
-    pages_with_text = 0
+    texts: dict[int, list[str]] = {}
     for index, page in enumerate(pages):
-        number = index + 1
-        marks = outline.get(index, [])
         try:
-            text = page.extract_text() or ""
+            texts[index] = page_lines(page.extract_text() or "")
         except Exception as exc:  # one bad page must not lose the document
-            logging.getLogger(__name__).warning("%s page %d unreadable: %s", path, number, exc)
-            continue
-        if text.strip():
-            pages_with_text += 1
-        blocks.extend(page_blocks(text, marks, number, use_patterns=not outline))
-    if pages and not pages_with_text:
+            logging.getLogger(__name__).warning("%s page %d unreadable: %s", path, index + 1,
+                                                exc)
+    running = running_lines(list(texts.values()))
+    blocks: list[Block] = []
+    for index, lines in texts.items():
+        blocks.extend(page_blocks(without_running(lines, running), outline.get(index, []),
+                                  index + 1, use_patterns=not outline))
+    if pages and not any(texts.values()):
         raise IngestError("no text layer (a scanned PDF?): run it through OCR first")
 
     meta = pdf_info(reader)

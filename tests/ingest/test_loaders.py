@@ -70,6 +70,47 @@ def test_pdf_without_outline_uses_numbered_headings(tmp_path):
     assert headings_of(doc) == [(1, "1. Introduction"), (1, "2. Retention")]
 
 
+def test_pdf_running_headers_and_footers_are_not_headings(tmp_path):
+    """A line repeated at the top or bottom of most pages, numbers aside ("12 Published by the
+    Home Office March 2020"), is a running header or footer: dropped, never a heading; a
+    numbered paragraph whose first line runs on is one paragraph, not a heading."""
+    pdf = tmp_path / "guidance.pdf"
+    from fpdf import FPDF
+
+    topics = ["Retention", "Disclosure", "Consent", "Security", "Complaints"]
+    writer = FPDF()
+    writer.set_font("Helvetica", "", 11)
+    for n, topic in enumerate(topics, start=1):
+        writer.add_page()
+        writer.multi_cell(0, 6, f"L 119/{n + 20} EN Official Journal", new_x="LMARGIN",
+                          new_y="NEXT")
+        writer.ln(4)
+        writer.multi_cell(0, 6, f"{n}. {topic}", new_x="LMARGIN", new_y="NEXT")
+        writer.ln(2)
+        writer.multi_cell(0, 6, f"Section {n} explains how {topic.lower()} works.",
+                          new_x="LMARGIN", new_y="NEXT")
+        writer.multi_cell(0, 6, f"Keep type {n} records for {n + 1} years.", new_x="LMARGIN",
+                          new_y="NEXT")
+        writer.ln(4)
+        if n == 3:
+            for line in ["47. Other examples of detriment are deception, intimidation,",
+                         "coercion or significant negative consequences if a data subject",
+                         "does not consent."]:
+                writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            writer.ln(4)
+        writer.multi_cell(0, 6, f"{n + 10} Published by the Home Office March 2020",
+                          new_x="LMARGIN", new_y="NEXT")
+    writer.output(str(pdf))
+    doc = load_file(pdf)
+    assert headings_of(doc) == [(1, f"{n}. {t}") for n, t in enumerate(topics, start=1)]
+    texts = [b.text for b in doc.blocks]
+    assert not any("Published by the Home Office" in t or "Official Journal" in t for t in texts)
+    assert ("47. Other examples of detriment are deception, intimidation, coercion or "
+            "significant negative consequences if a data subject does not consent.") in texts
+    # a line repeated inside the pages' bodies (numbers aside) is content: kept on every page
+    assert [b.page for b in doc.blocks if "Keep type" in b.text] == [1, 2, 3, 4, 5]
+
+
 def test_docx_headings_table_and_core_properties(tmp_path):
     doc = load_file(make_docx(tmp_path / "isa.docx", title="Health ISA", author="IG Team",
                               keywords="audience=probation; review_date=2027-09-30"))
