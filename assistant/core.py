@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 LLM_SOURCES = 5  # chunks the model sees
 SENTENCE_CACHE = 20_000  # sentence vectors kept (~30 MB): popular passages are embedded once
 # Passages whose sentences are embedded to judge the evidence and quote from: embedding them
-# is most of an answer's time (about 8 ms a sentence on 2 cores)
-SENTENCE_SOURCES = 2
+# is most of an answer's time (about 8 ms a sentence on 2 cores); the third keeps a section
+# split over two chunks whole ("How do I reset my MFA?" in the sample)
+SENTENCE_SOURCES = 3
 
 # "Can I speak to someone?", "put me through to the DPO", "can someone review my case?"
 ASKS_FOR_PERSON = re.compile(

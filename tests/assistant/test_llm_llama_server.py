@@ -9,6 +9,7 @@ to the extractive answer with a notice.
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -198,11 +199,13 @@ def test_the_api_key_is_sent_and_a_wrong_one_is_refused(server, indexed, streame
 
 
 def test_a_stopped_server_falls_back(indexed):
-    """Started, then stopped: the model is unavailable, and the question still gets the
-    extractive answer with a notice, not an error."""
-    stopped = start_llama_server()
-    url = stopped.url
-    stopped.close()
+    """The model server is down (nothing listens on its port): the model is unavailable, and
+    the question still gets the extractive answer with a notice, not an error. One llama.cpp
+    server per module: a second one started and freed beside it once left a full run waiting
+    forever (a futex wait, no CPU)."""
+    with socket.socket() as probe:  # a port that was free a moment ago, and is closed now
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
     with pytest.raises(ModelUnavailable, match="could not be reached"):
         draft(build_answer_model(llm_settings(indexed[0], url, llm_timeout_s=5)),
               QUESTION, [], sources_for(indexed))
