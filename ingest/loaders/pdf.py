@@ -64,10 +64,12 @@ def margin_shape(line: str) -> str:
     return re.sub(r"\d+", "#", norm(line))
 
 
-def margins(lines: list[str]) -> list[str]:
+def edges(lines: list[str]) -> set[int]:
+    """Where a running header or footer can be: the page's first and last lines (none on a
+    page too short to tell margin from body)."""
     if len(lines) <= 2 * MARGIN_LINES:
-        return []
-    return lines[:MARGIN_LINES] + lines[-MARGIN_LINES:]
+        return set()
+    return set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
 
 
 def running_lines(pages: list[list[str]]) -> frozenset[str]:
@@ -75,7 +77,7 @@ def running_lines(pages: list[list[str]]) -> frozenset[str]:
     footers, which would otherwise be read as headings and repeated in every chunk."""
     seen: dict[str, int] = {}
     for lines in pages:
-        for shape in {margin_shape(ln) for ln in margins(lines)}:
+        for shape in {margin_shape(lines[i]) for i in edges(lines)}:
             seen[shape] = seen.get(shape, 0) + 1
     least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(pages))
     return frozenset(shape for shape, n in seen.items() if n >= least)
@@ -83,9 +85,7 @@ def running_lines(pages: list[list[str]]) -> frozenset[str]:
 
 def without_running(lines: list[str], running: frozenset[str]) -> list[str]:
     """``lines`` less a running header or footer in its first or last line."""
-    if len(lines) <= 2 * MARGIN_LINES:
-        return lines
-    edge = set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
+    edge = edges(lines)
     return [ln for i, ln in enumerate(lines)
             if not (i in edge and margin_shape(ln) in running)]
 
