@@ -3,12 +3,35 @@ platform retries, and counting the answers that came back."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def post_json(url: str, payload: dict[str, Any], headers: dict[str, str] | None = None,
+              sign: Callable[[str], dict[str, str]] | None = None, timeout: float = 60.0
+              ) -> tuple[int, float]:
+    """POST ``payload`` as JSON, with ``sign``'s headers for the exact body (Slack signs it);
+    the HTTP status (0 when nothing answered) and the seconds it took."""
+    body = json.dumps(payload)
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/json", **(sign(body) if sign else {}), **(headers or {})})
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError:
+        status = 0
+    return status, time.perf_counter() - started
+
 
 Send = Callable[[int, bool], tuple[int, float]]  # (event number, redelivery?) -> (status, s)
 

@@ -8,11 +8,8 @@ retries, to count duplicates. The baseline is the same bot answering before it a
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import Any
 from pydantic import SecretStr
 from slack_sdk import WebClient
 
-from bench.deliveries import answered_once, fire_at_rate
+from bench.deliveries import answered_once, fire_at_rate, post_json
 from bench.fakes.slack import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, FakeSlack, signed_headers
 from bench.figures import latency
 from bench.indexed import SAMPLE, indexed_assistant
@@ -45,22 +42,6 @@ ACK_LIMIT_S = 3.0
 Sign = Callable[[str], dict[str, str]]  # a body -> Slack's signature headers for it
 
 
-def signed_post(url: str, sign: Sign, payload: dict[str, Any],
-                extra: dict[str, str] | None = None) -> tuple[int, float]:
-    body = json.dumps(payload)
-    headers = {**sign(body), **(extra or {})}
-    started = time.perf_counter()
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except OSError:
-        status = 0
-    return status, time.perf_counter() - started
-
-
 def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: float,
          retries: float, posted: Callable[[], list[dict[str, Any]]],
          wait_s: float = 120.0) -> dict[str, Any]:
@@ -79,7 +60,7 @@ def fire(url: str, sign: Sign, team: str, bot_user: str, events: int, rate: floa
                    "event_time": int(time.time())}
         extra = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"} \
             if retry else None  # Slack delivering the same event again
-        return signed_post(url, sign, payload, extra)
+        return post_json(url, payload, extra, sign=sign, timeout=30)
 
     started = time.perf_counter()
     fired = fire_at_rate(send, events, rate, retries)

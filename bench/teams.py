@@ -10,18 +10,15 @@ HTTP 200, the way a naive bot is written (Teams gives up on a request after 15 s
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
-from bench.deliveries import answered_once, fire_at_rate
+from bench.deliveries import answered_once, fire_at_rate, post_json
 from bench.fakes.teams import APP_ID, APP_PASSWORD, TENANT, FakeMicrosoft
 from bench.figures import latency
 from bench.indexed import SAMPLE, indexed_assistant
@@ -34,21 +31,6 @@ from usage.factory import open_usage_log
 
 REPLY_LIMIT_S = 2.0  # the target; Teams itself times out at 15 s
 TEAMS_TIMEOUT_S = 15.0
-
-
-def post(url: str, token: str, body: dict[str, Any]) -> tuple[int, float]:
-    data = json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    except OSError:
-        status = 0
-    return status, time.perf_counter() - started
 
 
 def mention(fake: FakeMicrosoft, run: str, n: int) -> dict[str, Any]:
@@ -74,7 +56,8 @@ def fire(url: str, fake: FakeMicrosoft, activities: int, rate: float, redeliver:
     run = uuid.uuid4().hex[:6]
 
     def send(n: int, again: bool) -> tuple[int, float]:  # again: Teams redelivering it
-        return post(url, fake.inbound_token(), mention(fake, run, n))
+        return post_json(url, mention(fake, run, n),
+                         {"Authorization": f"Bearer {fake.inbound_token()}"})
 
     started = time.perf_counter()
     fired = fire_at_rate(send, activities, rate, redeliver)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
+
+from bench.fakes.loopback import Loopback, QuietHandler
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -63,32 +63,19 @@ def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: int | Non
             "Content-Type": content_type}
 
 
-class FakeSlack:
+class FakeSlack(Loopback[Call]):
     def __init__(self) -> None:
-        self.calls: list[Call] = []
         self.files: dict[str, tuple[str, bytes, str]] = {}  # id -> (name, content, mimetype)
         self.usergroups: dict[str, list[str]] = {}
         self.socket_url: str | None = None
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._ts = itertools.count(1)
-        self._changed = threading.Condition()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def reply(self, status: int, body: bytes, content_type: str,
                       headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(body)
+                self.send(status, body, content_type, headers)
 
             def do_GET(self) -> None:
                 fake.record(Call("download", self.path, dict(self.headers)))
@@ -121,9 +108,7 @@ class FakeSlack:
                 fake.record(Call(method, self.path, dict(self.headers), body))
                 self.reply(200, json.dumps(result).encode(), "application/json")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     # -- what the fake answers --------------------------------------------------------------
     def next_ts(self) -> str:
@@ -161,10 +146,6 @@ class FakeSlack:
 
     # -- for tests --------------------------------------------------------------------------
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
     def api_url(self) -> str:
         return self.url + "/api/"
 
@@ -177,39 +158,12 @@ class FakeSlack:
                  mimetype: str = "application/octet-stream") -> None:
         self.files[file_id] = (name, content, mimetype)
 
-    def record(self, call: Call) -> None:
-        with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
-
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Block until ``method`` was called ``count`` times; fail the test otherwise."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while len(self.of(method)) < count:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    seen = sorted({c.method for c in self.calls})
-                    raise AssertionError(f"{method} called {len(self.of(method))} times, "
-                                         f"expected {count}; calls seen: {seen}")
-                self._changed.wait(left)
+        self.wait_until(lambda calls: len([c for c in calls if c.method == method]) >= count,
+                        timeout, lambda: f"{method} called {len(self.of(method))} times, "
+                        f"expected {count}; calls seen: {sorted({c.method for c in self.calls})}")
         return self.of(method)
-
-    def settle(self, quiet: float = 0.5, timeout: float = 10.0) -> None:
-        """Wait until no call has arrived for ``quiet`` seconds (to assert nothing more)."""
-        deadline = time.monotonic() + timeout
-        seen = -1
-        while time.monotonic() < deadline and seen != len(self.calls):
-            seen = len(self.calls)
-            time.sleep(quiet)
-
-    def __enter__(self) -> FakeSlack:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bench.fakes.loopback import Loopback, QuietHandler
 
 APP_ID = "00000000-0000-4000-8000-00000000b0a7"
 APP_PASSWORD = "test-app-password"
@@ -62,37 +63,24 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeMicrosoft:
+class FakeMicrosoft(Loopback[Call]):
     def __init__(self, app_id: str = APP_ID, password: str = APP_PASSWORD) -> None:
         self.app_id = app_id
         self.password = password
         self.key = new_key()
-        self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.groups: dict[str, list[str]] = {}  # group id -> Entra object ids
         self.issued: set[str] = set()  # access tokens the token endpoint handed out
         self.certificate_key: Any = None  # public key of an app certificate, if one is used
         self._scripts: deque[Scripted] = deque()
         self._ids = itertools.count(1)
-        self._changed = threading.Condition()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None,
                       raw: bytes | None = None, content_type: str = "application/json") -> None:
                 data = raw if raw is not None else json.dumps(body or {}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+                self.send(status, data, content_type, headers)
 
             def read_body(self) -> Any:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -109,15 +97,9 @@ class FakeMicrosoft:
             def do_PUT(self) -> None:
                 fake.route(self, "PUT", self.read_body())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     # -- addresses ------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
     @property
     def openid_url(self) -> str:
         return f"{self.url}/v1/.well-known/openidconfiguration"
@@ -159,11 +141,6 @@ class FakeMicrosoft:
             self._scripts.append(Scripted(status, headers))
 
     # -- the server -----------------------------------------------------------------------
-    def record(self, call: Call) -> None:
-        with self._changed:
-            self.calls.append(call)
-            self._changed.notify_all()
-
     def authorised(self, handler: BaseHTTPRequestHandler) -> bool:
         auth = handler.headers.get("Authorization") or ""
         return auth.startswith("Bearer ") and auth[7:] in self.issued
@@ -251,30 +228,5 @@ class FakeMicrosoft:
 
     def wait_for(self, predicate: Any, timeout: float = 30.0) -> list[Call]:
         """Wait until ``predicate(calls)`` is true; returns the calls then."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not predicate(self.calls):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out; calls were: {[c.path for c in self.calls]}")
-                self._changed.wait(left)
-            return list(self.calls)
-
-    def settle(self, quiet_s: float = 0.5, timeout: float = 30.0) -> None:
-        """Wait until nothing has arrived for ``quiet_s`` (work in flight has finished)."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            seen = len(self.calls)
-            while time.monotonic() < deadline:
-                self._changed.wait(quiet_s)
-                if len(self.calls) == seen:
-                    return
-                seen = len(self.calls)
-
-    def __enter__(self) -> FakeMicrosoft:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.wait_until(predicate, timeout,
+                               lambda: f"timed out; calls were: {[c.path for c in self.calls]}")

@@ -4,29 +4,25 @@ with whatever the test's ``responder`` writes, the way vLLM or llama.cpp would a
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from bench.fakes.loopback import Loopback, QuietHandler
 
 Responder = Callable[[dict[str, Any]], str]
 
 
-class FakeOpenAI:
+class FakeOpenAI(Loopback[dict[str, Any]]):
     def __init__(self, responder: Responder) -> None:
         self.responder = responder
-        self.requests: list[dict[str, Any]] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append({"path": self.path, "body": body,
-                                      "auth": self.headers.get("Authorization")})
+                fake.record({"path": self.path, "body": body,
+                             "auth": self.headers.get("Authorization")})
                 if not self.path.endswith("/chat/completions"):
                     self.send_error(404)
                     return
@@ -38,24 +34,15 @@ class FakeOpenAI:
                                  "message": {"role": "assistant", "content": content}}],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
-                data = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.send(200, json.dumps(reply).encode())
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """What the assistant sent: path, body and Authorization header, oldest first."""
+        return self.calls
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return super().url + "/v1"

@@ -302,7 +302,7 @@ def test_a_retried_event_is_answered_once(slack):
                                 "X-Slack-Retry-Reason": "http_timeout"})[0] == 200
     assert slack.event(event, event_id="EvOTHER")[0] == 200  # same message, another event id
     slack.fake.wait_for("chat.postMessage")
-    slack.fake.settle(quiet=1.0)
+    slack.fake.settle(1.0)
     assert len(slack.fake.of("chat.postMessage")) == 1 and len(logged(slack)) == 1
 
 
@@ -320,7 +320,7 @@ def test_two_replicas_sharing_a_database_answer_once(make_slack, usage_db_url):
         t.join()
     assert results == [200] * 4
     first.fake.wait_for("chat.postMessage")
-    first.fake.settle(quiet=1.0)
+    first.fake.settle(1.0)
     assert len(first.fake.of("chat.postMessage")) == 1
     assert len(logged(first)) == 1
 
