@@ -73,40 +73,36 @@ class FakeSlack(Loopback[Call]):
         fake = self
 
         class Handler(QuietHandler):
-            def reply(self, status: int, body: bytes, content_type: str,
-                      headers: dict[str, str] | None = None) -> None:
-                self.send(status, body, content_type, headers)
-
             def do_GET(self) -> None:
                 fake.record(Call("download", self.path, dict(self.headers)))
                 parts = self.path.strip("/").split("/")
                 if parts[0] != "files" or len(parts) < 2 or parts[1] not in fake.files:
-                    self.reply(404, b"not found", "text/plain")
+                    self.send(404, b"not found", "text/plain")
                     return
                 if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
                     # what Slack does without the token: a sign-in page, not the file
-                    self.reply(200, b"<html><body>Sign in to Slack</body></html>", "text/html")
+                    self.send(200, b"<html><body>Sign in to Slack</body></html>", "text/html")
                     return
                 _, content, mimetype = fake.files[parts[1]]
-                self.reply(200, content, mimetype)
+                self.send(200, content, mimetype)
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = decode(raw, self.headers.get("Content-Type", ""))
                 if self.path.startswith("/response/"):
                     fake.record(Call("response_url", self.path, dict(self.headers), body))
-                    self.reply(200, b'{"ok": true}', "application/json")
+                    self.send(200, b'{"ok": true}', "application/json")
                     return
                 method = self.path.removeprefix("/api/").strip("/")
                 if fake._scripts[method]:
                     scripted = fake._scripts[method].popleft()
                     fake.record(Call(method, self.path, dict(self.headers), body))
-                    self.reply(scripted.status, json.dumps(scripted.body).encode(),
+                    self.send(scripted.status, json.dumps(scripted.body).encode(),
                                "application/json", scripted.headers)
                     return
                 result = fake.answer(method, body, dict(self.headers))
                 fake.record(Call(method, self.path, dict(self.headers), body))
-                self.reply(200, json.dumps(result).encode(), "application/json")
+                self.send(200, json.dumps(result).encode(), "application/json")
 
         super().__init__(Handler)
 
