@@ -104,7 +104,7 @@ class Assistant:
                                   if p is not None]
         self.skill_areas = FrameworkTagger(
             settings.data_dir, lambda texts: self.kb.cached_embeddings.embed_documents(texts),
-            lambda text: self.kb.embeddings.embed_query(text), settings.skills_tag_similarity)
+            self.text_vector, settings.skills_tag_similarity)
 
     # -- the pipeline ---------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[str] = (),
@@ -197,7 +197,7 @@ class Assistant:
                           text=msg.NOT_A_GUIDANCE_QUESTION.format(contact=contact))
         query = self.search_query(question, earlier)
         ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
-                                       audiences=audiences)
+                                       audiences=audiences, vector=self.text_vector(query))
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
         answer = self.compose(question, query, hits, earlier)
@@ -254,9 +254,7 @@ class Assistant:
         """The evidence signals for ``query`` (see ``assistant.evidence``), with the
         candidate sentences of the top passages and their similarity to the ask."""
         ask = self.focus(query)
-        texts = list(dict.fromkeys([ask, query]))
-        vectors = np.asarray(self.kb.embeddings.embed_documents(texts), dtype=np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        vectors = self.sentence_vectors(list(dict.fromkeys([ask, query])))
         sentences = candidate_sentences(hits, max_sources=SENTENCE_SOURCES)
         sims: list[float] = []
         if sentences:
@@ -342,26 +340,31 @@ class Assistant:
         """Cosine of each sentence to the query."""
         if not texts:
             return []
-        vector = np.asarray(self.kb.embeddings.embed_query(query), dtype=np.float32)
-        vector /= max(float(np.linalg.norm(vector)), 1e-12)
-        return (self.sentence_vectors(texts) @ vector).tolist()
+        return (self.sentence_vectors(texts) @ self.text_vector(query)).tolist()
+
+    def text_vector(self, text: str) -> np.ndarray:
+        """The unit vector of one text (a question, its ask): the search, the evidence and
+        the skills tagging share it, so a message is embedded once, and a question asked
+        again not at all (MiniLM embeds queries and passages alike)."""
+        return self.sentence_vectors([text])[0]
 
     def sentence_vectors(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts``; sentences seen before are not embedded again."""
+        """Unit vectors of ``texts``; texts seen before are not embedded again."""
+        cache = self._sentences
+        with self._sentences_lock:  # what is cached now: another answer may evict it later
+            found = {t: cache[t] for t in dict.fromkeys(texts) if t in cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        for text, vector in zip(missing, self.kb.embeddings.embed_documents(missing)
+                                if missing else [], strict=True):
+            v = np.asarray(vector, dtype=np.float32)
+            found[text] = v / max(float(np.linalg.norm(v)), 1e-12)
         with self._sentences_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._sentences]
-        vectors = self.kb.embeddings.embed_documents(missing) if missing else []
-        with self._sentences_lock:
-            cache = self._sentences
-            for text, vector in zip(missing, vectors, strict=True):
-                v = np.asarray(vector, dtype=np.float32)
-                cache[text] = v / max(float(np.linalg.norm(v)), 1e-12)
-            for text in texts:
+            for text, vector in found.items():
+                cache[text] = vector
                 cache.move_to_end(text)
-            known = np.stack([cache[t] for t in texts])
             while len(cache) > SENTENCE_CACHE:
                 cache.popitem(last=False)
-        return known
+        return np.stack([found[t] for t in texts])
 
 
 class Citations:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -186,10 +186,12 @@ class HybridRetriever:
         """Whether dense search runs exactly in memory (small indexes) or in Chroma's HNSW."""
         return self._view().vectors is not None
 
-    def dense(self, snap: Snapshot, query: str, n: int) -> list[tuple[int, float]]:
+    def dense(self, snap: Snapshot, query: str, n: int, vector: Sequence[float] | None = None
+              ) -> list[tuple[int, float]]:
         if not len(snap.table):
             return []
-        vector = self.kb.embeddings.embed_query(query)
+        if vector is None:
+            vector = self.kb.embeddings.embed_query(query)
         if snap.vectors is not None:  # exact search in memory: faster than HNSW at this size
             sims = snap.vectors @ np.asarray(vector, dtype=np.float32)
             n = min(n, len(sims))
@@ -197,19 +199,20 @@ class HybridRetriever:
             top = top[np.argsort(-sims[top])]
             return [(int(i), float(sims[i])) for i in top]
         result = snap.collection.query(  # over-fetched: rows not in the view are dropped
-            query_embeddings=[vector], n_results=min(2 * n, int(snap.collection.count())),
-            include=["distances"])
+            query_embeddings=[list(map(float, vector))],
+            n_results=min(2 * n, int(snap.collection.count())), include=["distances"])
         return [(snap.rows[cid], 1.0 - dist)
                 for cid, dist in zip(result["ids"][0], result["distances"][0], strict=True)
                 if cid in snap.rows]
 
     def search(
         self, query: str, k: int = 8, audiences: Collection[str] = STAFF,
-        mode: Mode = "hybrid",
+        mode: Mode = "hybrid", vector: Sequence[float] | None = None,
     ) -> list[Retrieved]:
-        """The best ``k`` passages someone reading as ``audiences`` may see."""
+        """The best ``k`` passages someone reading as ``audiences`` may see; ``vector``: the
+        query's embedding, when the caller has it already."""
         snap = self._view()
-        dense = self.dense(snap, query, self.fetch) if mode != "keyword" else []
+        dense = self.dense(snap, query, self.fetch, vector) if mode != "keyword" else []
         keyword = snap.keyword.search(query, self.fetch) if mode != "dense" else []
         scores: dict[int, float] = {}
         found: dict[int, Retrieved] = {}

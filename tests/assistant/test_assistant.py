@@ -203,3 +203,31 @@ def test_batch_mode_and_json(tmp_path):
     one = runner.invoke(app, ["ask", "How do I send an encrypted email?"],
                         catch_exceptions=False, env={"COLUMNS": "200"})
     assert "Sources:" in one.stdout and "Secure Email Guide" in one.stdout
+
+
+def test_a_question_is_embedded_once_and_not_again_when_asked_again(assistant, monkeypatch):
+    """The search, the evidence and the skills tagging share one vector of the message."""
+    embedder = assistant.kb.embeddings
+    assistant.skill_areas.current()  # the framework's own probes are embedded once, up front
+    seen: list[str] = []
+    documents, query_of = embedder.embed_documents, embedder.embed_query
+
+    def embed_documents(texts: list[str]) -> list[list[float]]:
+        seen.extend(texts)
+        return documents(texts)
+
+    def embed_query(text: str) -> list[float]:
+        seen.append(text)
+        return query_of(text)
+
+    monkeypatch.setattr(embedder, "embed_documents", embed_documents)
+    monkeypatch.setattr(embedder, "embed_query", embed_query)
+    question = "Can I email a risk assessment to the council?"
+    first = assistant.ask(question)
+    assert first.status == "answered"
+    assert seen.count(assistant.search_query(question, [])) == 1
+    seen.clear()
+    again = assistant.ask(question)
+    assistant.skill_areas.tag(question)
+    assert seen == []
+    assert again.text == first.text and again.citations == first.citations
