@@ -222,7 +222,8 @@ def test_a_question_is_embedded_once_and_not_again_when_asked_again(assistant, m
 
     monkeypatch.setattr(embedder, "embed_documents", embed_documents)
     monkeypatch.setattr(embedder, "embed_query", embed_query)
-    question = "Can I email a risk assessment to the council?"
+    # worded as no other test here asks it: the module's assistant caches what it has seen
+    question = "Am I allowed to send a risk assessment to the local council by email?"
     first = assistant.ask(question)
     assert first.status == "answered"
     assert seen.count(assistant.search_query(question, [])) == 1
