@@ -351,11 +351,12 @@ class Assistant:
     def sentence_vectors(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts``; texts seen before are not embedded again."""
         cache = self._sentences
+        unique = list(dict.fromkeys(texts))
         with self._sentences_lock:  # what is cached now: another answer may evict it later
-            found = {t: cache[t] for t in dict.fromkeys(texts) if t in cache}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
-        for text, vector in zip(missing, self.kb.embeddings.embed_documents(missing)
-                                if missing else [], strict=True):
+            found = {t: cache[t] for t in unique if t in cache}
+        missing = [t for t in unique if t not in found]
+        vectors = self.kb.embeddings.embed_documents(missing) if missing else []
+        for text, vector in zip(missing, vectors, strict=True):
             v = np.asarray(vector, dtype=np.float32)
             found[text] = v / max(float(np.linalg.norm(v)), 1e-12)
         with self._sentences_lock:

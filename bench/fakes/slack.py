@@ -98,7 +98,7 @@ class FakeSlack(Loopback[Call]):
                     scripted = fake._scripts[method].popleft()
                     fake.record(Call(method, self.path, dict(self.headers), body))
                     self.send(scripted.status, json.dumps(scripted.body).encode(),
-                               "application/json", scripted.headers)
+                              "application/json", scripted.headers)
                     return
                 result = fake.answer(method, body, dict(self.headers))
                 fake.record(Call(method, self.path, dict(self.headers), body))
@@ -159,7 +159,7 @@ class FakeSlack(Loopback[Call]):
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Block until ``method`` was called ``count`` times; fail the test otherwise."""
-        self.wait_until(lambda calls: len([c for c in calls if c.method == method]) >= count,
+        self.wait_until(lambda _: len(self.of(method)) >= count,
                         timeout, lambda: f"{method} called {len(self.of(method))} times, "
                         f"expected {count}; calls seen: {sorted({c.method for c in self.calls})}")
         return self.of(method)
