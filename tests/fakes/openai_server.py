@@ -1,5 +1,7 @@
 """A local OpenAI-compatible chat server (stdlib, port 0) that records requests and replies
-with whatever the test's ``responder`` writes, the way vLLM or llama.cpp would answer."""
+with whatever the test's ``responder`` writes, the way vLLM or llama.cpp would answer: whole,
+or, when the request asks to stream, as server-sent chunks of ``piece_chars`` characters sent
+``piece_delay`` seconds apart (HTTP chunked, so each arrives on its own)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ Responder = Callable[[dict[str, Any]], str]
 
 
 class FakeOpenAI(Loopback[dict[str, Any]]):
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, piece_chars: int = 6,
+                 piece_delay: float = 0.0) -> None:
         self.responder = responder
         fake = self
 
@@ -27,6 +30,9 @@ class FakeOpenAI(Loopback[dict[str, Any]]):
                     self.send_error(404)
                     return
                 content = fake.responder(body)
+                if body.get("stream"):
+                    self.stream(body, content)
+                    return
                 reply = {
                     "id": "chatcmpl-test", "object": "chat.completion",
                     "created": int(time.time()), "model": body.get("model", "test"),
@@ -35,6 +41,32 @@ class FakeOpenAI(Loopback[dict[str, Any]]):
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                 }
                 self.send(200, json.dumps(reply).encode())
+
+            def stream(self, body: dict[str, Any], content: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                pieces = [content[i:i + piece_chars]
+                          for i in range(0, len(content), piece_chars)]
+                for n, piece in enumerate(pieces, start=1):
+                    self.event(body, {"content": piece} if n > 1 else
+                               {"role": "assistant", "content": piece}, None)
+                    time.sleep(piece_delay)
+                self.event(body, {}, "stop")
+                self.chunk(b"data: [DONE]\n\n")
+                self.chunk(b"")
+
+            def event(self, body: dict[str, Any], delta: dict[str, str],
+                      finish: str | None) -> None:
+                data = {"id": "chatcmpl-test", "object": "chat.completion.chunk",
+                        "created": int(time.time()), "model": body.get("model", "test"),
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+                self.chunk(f"data: {json.dumps(data)}\n\n".encode())
+
+            def chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
 
         super().__init__(Handler)
 
