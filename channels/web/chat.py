@@ -1,17 +1,27 @@
-"""The web chat (anyone who can reach the server): the page, questions and feedback."""
+"""The web chat (anyone who can reach the server): the page, questions and feedback.
+
+``/api/ask`` answers with one JSON object, or, for a client that accepts
+``application/x-ndjson``, with a line ``{"text": ...}`` for each piece of an answer the
+language model is writing (LLM mode) and a last line ``{"answer": ...}`` (the same object),
+or ``{"error": ...}``. The last line is what counts: it may differ from the streamed text
+(the extractive fallback, or the model found no answer)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from assistant.answer import Answer
 from assistant.guard import check
+from assistant.llm import streaming_to
 from channels.slack.messages import SUGGESTED_PROMPTS
 from channels.web import messages as text
 from channels.web.security import csrf_ok, visitor_id
@@ -20,6 +30,7 @@ from usage.log import Asked
 
 log = logging.getLogger(__name__)
 CHAT_CONTEXT = dt.timedelta(minutes=30)  # earlier turns within this long are the context
+NDJSON = "application/x-ndjson"
 
 
 class ChatPages:
@@ -56,16 +67,36 @@ class ChatPages:
         try:
             history = await blocking(usage.turns, "web", conversation, within=CHAT_CONTEXT)
             audiences = await self.site.reader(request)
+            if NDJSON in request.headers.get("accept", ""):
+                lines = self.streamed(question, history, audiences, asked)
+                return StreamingResponse(lines, media_type=NDJSON,
+                                         headers={"Cache-Control": "no-store"})
             answer = await blocking(assistant.ask, question, history, audiences, asked)
         except Exception:
             log.exception("the web chat could not answer")
             return JSONResponse({"error": text.FAILED}, status_code=500)
-        return JSONResponse({
-            "status": answer.status, "text": answer.text, "follow_up": answer.follow_up,
-            "notice": answer.notice, "record_id": answer.record_id,
-            "citations": [c.model_dump(include={"number", "title", "version", "page",
-                                                "heading_path", "quote", "warning", "doc_id"})
-                          for c in answer.citations]})
+        return JSONResponse(answer_json(answer))
+
+    async def streamed(self, question: str, history: list[str], audiences: frozenset[str],
+                       asked: Asked) -> AsyncIterator[bytes]:
+        """The answer's lines as the model writes it (see the module docstring)."""
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[str | None] = asyncio.Queue()
+
+        def answer() -> Answer:  # in a worker thread: the model's text comes back to the loop
+            with streaming_to(lambda piece: loop.call_soon_threadsafe(pieces.put_nowait, piece)):
+                return self.site.assistant.ask(question, history, audiences, asked)
+
+        work = asyncio.ensure_future(blocking(answer))
+        # after every piece the worker queued before it returned
+        work.add_done_callback(lambda _: pieces.put_nowait(None))
+        while (piece := await pieces.get()) is not None:
+            yield ndjson({"text": piece})
+        try:
+            yield ndjson({"answer": answer_json(work.result())})
+        except Exception:
+            log.exception("the web chat could not answer")
+            yield ndjson({"error": text.FAILED})
 
     async def feedback(self, request: Request) -> Response:
         if not csrf_ok(request):
@@ -85,6 +116,20 @@ class ChatPages:
         else:
             ok = await blocking(usage.add_feedback, record_id, "web", who, helpful)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 404)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """What the chat page shows of an answer."""
+    return {
+        "status": answer.status, "text": answer.text, "follow_up": answer.follow_up,
+        "notice": answer.notice, "record_id": answer.record_id,
+        "citations": [c.model_dump(include={"number", "title", "version", "page",
+                                            "heading_path", "quote", "warning", "doc_id"})
+                      for c in answer.citations]}
+
+
+def ndjson(value: dict[str, Any]) -> bytes:
+    return (json.dumps(value) + "\n").encode()
 
 
 async def json_object(request: Request) -> dict[str, Any] | None:

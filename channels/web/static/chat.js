@@ -1,5 +1,7 @@
-// The web chat: asks /api/ask and shows the answer with its sources. Text is always set with
-// textContent, so nothing from a question or a document is ever run as HTML.
+// The web chat: asks /api/ask and shows the answer with its sources; where a language model
+// writes the answer, its words show as they come, and the checked answer then replaces them.
+// Text is always set with textContent, so nothing from a question or a document is ever run
+// as HTML.
 (function () {
   "use strict";
   const {el, source} = window.GuideDom;
@@ -73,19 +75,39 @@
     box.scrollIntoView({block: "nearest"});
   }
 
+  // The model's words so far, shown in place of "Looking…" until the answer is ready.
+  function drafting(waiting) {
+    let box = null;
+    return (line) => {
+      if (line.text === undefined) return;
+      if (!box) {
+        box = el("article", "draft");
+        box.setAttribute("aria-live", "polite");
+        box.append(el("p", "text", ""));
+        waiting.replaceWith(box);
+      }
+      box.firstChild.textContent += line.text;
+      box.scrollIntoView({block: "nearest"});
+    };
+  }
+
   async function ask(question) {
     conversation.append(el("p", "question", question));
     const waiting = el("p", "waiting", "Looking through the guidance…");
     conversation.append(waiting);
     try {
       if (window.GuideWalk && await window.GuideWalk.start(question, conversation)) return;
-      show(await post("/api/ask", {question: question}));
+      const last = await window.GuideDom.postLines("/api/ask", {question: question},
+                                                   "Guide could not answer just now.",
+                                                   drafting(waiting));
+      show(last.answer);
     } catch (error) {
       const box = el("article", "answer error");
       box.append(el("p", "text", error.message));
       conversation.append(box);
     } finally {
       waiting.remove();
+      for (const draft of conversation.querySelectorAll("article.draft")) draft.remove();
     }
   }
 
