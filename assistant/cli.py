@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 
 from config.audiences import split_names
 
@@ -38,6 +42,25 @@ def render_text(answer: Answer) -> str:
                 lines.append(f"    ! {c.warning}")
         lines.append(f"    \u201c{c.quote}\u201d")
     return "\n".join(lines)
+
+
+def answer_live(console: Console, ask: Callable[[], Answer]) -> Answer:
+    """``ask()``, with the model's words shown as it writes them (LLM mode, in a terminal);
+    they are cleared when the answer is ready, for the caller to print the checked answer."""
+    if not console.is_terminal:
+        return ask()
+    from assistant.llm import streaming_to
+
+    shown = ""
+    with Live(Text(), console=console, transient=True, auto_refresh=False) as live:
+
+        def grow(piece: str) -> None:
+            nonlocal shown
+            shown += piece
+            live.update(Text(shown, style="dim"), refresh=True)
+
+        with streaming_to(grow):
+            return ask()
 
 
 def build_assistant(settings: Settings) -> Assistant:
@@ -76,7 +99,9 @@ def ask_command(
     console = Console(highlight=False)
     assistant = build_assistant(ctx.obj)
     if question is not None:
-        answer = assistant.ask(question, audiences=split_names(audience), asked=cli_user())
+        ask = partial(assistant.ask, question, audiences=split_names(audience),
+                      asked=cli_user())
+        answer = ask() if as_json else answer_live(console, ask)
         if as_json:
             sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         else:
@@ -108,7 +133,8 @@ def chat_command(
             break
         if not question:
             break
-        answer = assistant.ask(question, history=history, audiences=split_names(audience),
-                               asked=cli_user())
+        answer = answer_live(console, partial(assistant.ask, question, history=history,
+                                              audiences=split_names(audience),
+                                              asked=cli_user()))
         console.print(render_text(answer), markup=False)
         history.append(answer.question)  # as guarded: identifiers never kept

@@ -3,13 +3,16 @@ a quote that is not in its source, and an unreachable server."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import socket
 
 import pytest
+from rich.console import Console
 
+from assistant.cli import answer_live
 from assistant.core import Assistant
 from config.settings import Settings
 from ingest.pipeline import Ingestor
@@ -107,3 +110,22 @@ def test_blocked_question_never_sent_to_model(indexed):
         answer = assistant_for(indexed, fake.url).ask(
             "Can I email prisoner A1234BC's risk assessment to the council?")
     assert answer.status == "blocked" and fake.requests == []
+
+
+def test_a_terminal_shows_the_models_words_then_clears_them_for_the_answer(indexed):
+    def responder(body):
+        quote = first_sentence(sources_in(body)[2])
+        return json.dumps({"citations": [{"source": 2, "quote": quote}],
+                           "answer": "Yes, but only by secure email [2]."})
+
+    terminal, piped = io.StringIO(), io.StringIO()
+    with FakeOpenAI(responder) as fake:
+        assistant = assistant_for(indexed, fake.url)
+        answer = answer_live(Console(file=terminal, force_terminal=True, width=120),
+                             lambda: assistant.ask(QUESTION))
+        again = answer_live(Console(file=piped), lambda: assistant.ask(QUESTION))
+    assert answer.text == again.text == "Yes, but only by secure email. [1]"
+    drawn = terminal.getvalue()
+    assert "Yes, but only by secure email." in drawn and "[1]" not in drawn  # the model's words
+    assert "\x1b[2K" in drawn  # ...erased when the answer was ready (the caller prints it)
+    assert piped.getvalue() == ""  # not a terminal: nothing drawn
