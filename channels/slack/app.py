@@ -18,13 +18,15 @@ from typing import Any
 
 from slack_bolt import App, Assistant
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web.chat_stream import ChatStream
 
 from assistant.answer import Answer
 from assistant.audiences import UNKNOWN, for_everyone, restricted_in_reach
 from assistant.core import Assistant as GuideAssistant
 from assistant.guard import check
+from assistant.llm import streaming_to
 from channels.contacts import for_surface
 from channels.slack import messages as msg
 from channels.slack.audiences import SlackAudiences
@@ -44,6 +46,9 @@ DM_CONTEXT = dt.timedelta(minutes=30)  # a DM outside a thread follows on from r
 RATE_LIMIT_RETRIES = 3
 MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 LINK = re.compile(r"<(?:[^>|]+)\|([^>]+)>|<((?:https?|mailto):[^>]+)>")
+# the model's words go to Slack about a line at a time: the answer visibly grows, yet a long
+# answer is a few dozen chat.appendStream calls rather than one per token (rate limits)
+STREAM_BUFFER_CHARS = 80
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -76,6 +81,53 @@ def event_keys(body: dict[str, Any]) -> list[str]:
     if event.get("channel") and event.get("ts"):
         keys.append(f"message:{event['channel']}:{event['ts']}")
     return keys
+
+
+class PaneStream:
+    """The model's words streamed into the assistant pane as it writes them. Slack's stream
+    is started with the first words, so an answer that streams nothing is sent as before."""
+
+    def __init__(self, say_stream: Callable[..., ChatStream]) -> None:
+        self.say_stream = say_stream
+        self.stream: ChatStream | None = None
+        self.shown = ""  # what was appended (escaped), sent or still in the stream's buffer
+        self.failed = False
+
+    @property
+    def ts(self) -> str | None:
+        """The streamed message, once Slack has it: from then on the user may see words."""
+        return self.stream.ts if self.stream else None
+
+    def append(self, piece: str) -> None:
+        if self.failed:
+            return
+        text = escape(piece)
+        try:
+            if self.stream is None:
+                self.stream = self.say_stream(buffer_size=STREAM_BUFFER_CHARS)
+            self.stream.append(markdown_text=text)
+            self.shown += text
+        except Exception as exc:  # raised here, it would be taken for the model's failure
+            log.warning("streaming the answer failed (%s); it will be sent whole", exc)
+            self.failed = True
+
+    def finish(self, tail: str, blocks: list[dict[str, Any]]) -> bool:
+        """End the streamed text with ``tail`` and the answer's ``blocks``; False if Slack
+        refused (the words shown are then still to be replaced)."""
+        if self.stream is None or self.failed:
+            return False
+        try:
+            self.stream.stop(markdown_text=tail, blocks=blocks)
+            return True
+        except SlackApiError as exc:
+            log.warning("stopping the stream failed (%s)", exc.response.get("error"))
+            return False
+
+    def close(self) -> None:
+        """Stop the stream, if Slack still lets us, before its message is replaced."""
+        if self.stream is not None:
+            with suppress(SlackClientError):
+                self.stream.stop()
 
 
 class SlackGuide:
@@ -250,12 +302,32 @@ class SlackGuide:
                 set_status(msg.STATUS_WORKING)
             conversation = f"{payload['channel']}:{payload.get('thread_ts')}"
             user = payload.get("user")
-            answer = self.answer(question, self.asked(body.get("team_id"), user, "assistant",
-                                                      conversation),
-                                 self.audiences.of(client, user))
-            if answer.status == "blocked":
-                say(text=answer.text)
+            pane = PaneStream(say_stream)
+            with streaming_to(pane.append):  # LLM mode: the model's words as it writes them
+                answer = self.answer(question, self.asked(body.get("team_id"), user,
+                                                          "assistant", conversation),
+                                     self.audiences.of(client, user))
+            if pane.ts is None:  # nothing shown (embedded mode, blocked...): as without it
+                self.say_answer(answer, say, None if pane.failed else say_stream)
                 return
+            text = escape(answer.text)
+            if answer.mode == "llm" and answer.status == "answered" \
+                    and text.startswith(pane.shown):
+                # the checked answer is what streamed: add its markers, then its sources
+                rest = answer_messages(answer, with_text=False)
+                if pane.finish(text[len(pane.shown):], rest[0]["blocks"]):
+                    for message in rest[1:]:
+                        say(text=message["text"], blocks=message["blocks"])
+                    return
+            self.replace_streamed(client, payload["channel"], pane, answer, say)
+
+    @staticmethod
+    def say_answer(answer: Answer, say: Any, say_stream: Any | None) -> None:
+        """The whole answer in the assistant pane: streamed in one go where Slack allows."""
+        if answer.status == "blocked":
+            say(text=answer.text)
+            return
+        if say_stream is not None:
             try:
                 stream = say_stream()
                 stream.append(markdown_text=escape(answer.text))
@@ -263,11 +335,30 @@ class SlackGuide:
                 stream.stop(blocks=rest[0]["blocks"])
                 for message in rest[1:]:
                     say(text=message["text"], blocks=message["blocks"])
-            except SlackApiError as exc:  # streaming not available: one plain message
+                return
+            except SlackApiError as exc:  # streaming not available: plain messages
                 log.warning("streaming the answer failed (%s); posting it instead",
                             exc.response.get("error"))
-                for message in answer_messages(answer):
-                    say(text=message["text"], blocks=message["blocks"])
+        for message in answer_messages(answer):
+            say(text=message["text"], blocks=message["blocks"])
+
+    @staticmethod
+    def replace_streamed(client: WebClient, channel: str, pane: PaneStream, answer: Answer,
+                         say: Any) -> None:
+        """The words streamed are not the answer (the extractive fallback, cannot answer, or
+        Slack failed midway): their message becomes the answer, or the answer follows it,
+        so no one is left with only the model's unchecked words."""
+        pane.close()
+        first, *rest = answer_messages(answer)
+        try:
+            client.chat_update(channel=channel, ts=pane.ts, text=first["text"],
+                               blocks=first["blocks"])
+        except SlackApiError as exc:
+            log.warning("replacing the streamed words failed (%s); posting the answer",
+                        exc.response.get("error"))
+            rest = [first, *rest]
+        for message in rest:
+            say(text=message["text"], blocks=message["blocks"])
 
     def on_thread_started(self, body: dict[str, Any], say: Any,
                           set_suggested_prompts: Any) -> None:

@@ -37,6 +37,7 @@ from assistant.answer import Answer, Citation
 from assistant.audiences import restricted_in_reach
 from assistant.core import Assistant
 from assistant.guard import check
+from assistant.llm import streaming_to
 from channels.contacts import for_surface, route
 from channels.teams import messages as msg
 from channels.teams.activity import question_text, tenant_of
@@ -203,10 +204,28 @@ class TeamsGuide:
 
     async def answer_in_chat(self, activity: dict[str, Any], ref: ConversationReference,
                              question: str) -> None:
-        """1:1: informative updates while Guide works, then the answer as the stream's end."""
+        """1:1: an informative update while Guide works, the model's words as it writes them
+        (LLM mode), then the answer as the stream's end, in their place."""
+        loop = asyncio.get_running_loop()
         stream = HttpStream(self.app.api, ref)
         stream.update(msg.WORKING)
-        answer = await self.blocking(self.ask, question, activity, "personal")
+
+        def show(piece: str) -> None:
+            if not stream.canceled:  # after Stop, emit raises
+                stream.emit(escape(piece))  # as the answer's text is: shown, never markup
+
+        def ask() -> Answer:  # in a worker thread; HttpStream is touched only on the loop
+            with streaming_to(lambda piece: loop.call_soon_threadsafe(show, piece)):
+                return self.ask(question, activity, "personal")
+
+        # the worker queues its pieces on the loop before the call that completes this
+        # await, so every piece has been emitted when it resumes
+        answer = await self.blocking(ask)
+        if stream.canceled:  # the user pressed Stop: Teams keeps what was shown, nothing more
+            return
+        # the final message is the answer's own rendering, which may be the extractive
+        # fallback: it replaces the streamed words rather than being appended to them
+        stream.clear_text()
         if answer.status == "blocked":
             stream.emit(plain(answer.text))
         else:

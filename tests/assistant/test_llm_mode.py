@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import socket
 
@@ -18,6 +17,7 @@ from config.settings import Settings
 from ingest.pipeline import Ingestor
 from knowledge.base import KnowledgeBase
 from tests.conftest import SAMPLE
+from tests.fakes.model_replies import first_sentence, sources_in
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.integration
@@ -39,18 +39,6 @@ def assistant_for(indexed, url: str) -> Assistant:
     llm = settings.model_copy(update={"llm_provider": "openai", "llm_base_url": url,
                                       "llm_model": "test-model", "llm_timeout_s": 5})
     return Assistant(llm, kb)
-
-
-def sources_in(body) -> dict[int, str]:
-    """The numbered sources the model was shown."""
-    prompt = body["messages"][-1]["content"]
-    blocks = re.split(r"\n\n(?=\[\d+\] )", prompt.split("Sources:\n", 1)[1].split(
-        "\n\nEarlier in this conversation")[0])
-    return {int(b[1:b.index("]")]): b.split("\n", 1)[1] for b in blocks}
-
-
-def first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s", text.strip())[0]
 
 
 def test_good_answer_is_checked_and_numbered_by_guide(indexed):

@@ -78,3 +78,8 @@ class FakeOpenAI(Loopback[dict[str, Any]]):
     @property
     def url(self) -> str:
         return super().url + "/v1"
+
+    def llm_settings(self) -> dict[str, Any]:
+        """Settings overrides for an assistant in LLM mode against this server."""
+        return {"llm_provider": "openai", "llm_base_url": self.url, "llm_api_key": "test-key",
+                "llm_model": "test-model", "llm_timeout_s": 10}

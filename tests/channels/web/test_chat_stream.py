@@ -15,28 +15,18 @@ from assistant.core import Assistant
 from bench.live_server import LiveServer
 from channels.web.app import build_web_app
 from config.settings import Settings
-from tests.assistant.test_llm_mode import first_sentence, sources_in
 from tests.channels.web.test_web import csrf
 from tests.channels.web.test_web_browser import (  # noqa: F401 (fixtures)
     CHROMIUM,
     browser,
     page,
 )
+from tests.fakes.model_replies import STREAMED, good, invalid_json, sources_in
 from tests.fakes.openai_server import FakeOpenAI
 from usage.log import UsageLog
 
 pytestmark = pytest.mark.integration
-QUESTION = "Can I email a risk assessment to the council?"
-SAID = ("Yes, but only by secure email, and never to a personal address or through a "
-        "messaging app; check the council's address before you send it [1].")
-
-
-def reply(body: dict[str, Any], answer: str = SAID, tail: str = "}") -> str:
-    """The model's JSON: a real sentence of source 1 quoted, then the answer (the schema's
-    order); ``tail`` other than "}" breaks the reply after the answer has streamed."""
-    quote = first_sentence(sources_in(body)[1])
-    start = json.dumps({"citations": [{"source": 1, "quote": quote}], "answer": answer})
-    return start[:-1] + tail
+QUESTION = "How do I reset my MFA?"
 
 
 @pytest.fixture
@@ -45,8 +35,7 @@ def chat(tmp_path, sample_kb) -> Iterator[Any]:
     usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", b"s" * 32)
 
     def app_for(fake: FakeOpenAI) -> Any:
-        settings = Settings(data_dir=tmp_path / "data", llm_provider="openai",
-                            llm_base_url=fake.url, llm_model="test-model", llm_timeout_s=10)
+        settings = Settings(data_dir=tmp_path / "data", **fake.llm_settings())
         return build_web_app(settings, Assistant(settings, sample_kb, usage=usage), usage)
 
     yield app_for
@@ -64,13 +53,13 @@ def ask_lines(client: TestClient, question: str) -> list[dict[str, Any]]:
 
 
 def test_the_answer_streams_as_lines_then_comes_whole_with_its_citation(chat):
-    with FakeOpenAI(reply) as fake, TestClient(chat(fake)) as client:
+    with FakeOpenAI(good) as fake, TestClient(chat(fake)) as client:
         lines = ask_lines(client, QUESTION)
         *pieces, last = lines
         assert len(pieces) > 3 and all(set(p) == {"text"} for p in pieces)
-        assert "".join(p["text"] for p in pieces) == SAID.removesuffix(" [1].") + "."
+        assert "".join(p["text"] for p in pieces) == STREAMED
         answer = last["answer"]
-        assert answer["status"] == "answered" and answer["text"].endswith("[1]")
+        assert answer["status"] == "answered" and answer["text"] == STREAMED + " [1]"
         (cited,) = answer["citations"]
         assert cited["quote"] in sources_in(fake.requests[0]["body"])[1]
         assert fake.requests[0]["body"]["stream"] is True
@@ -84,17 +73,16 @@ def test_the_answer_streams_as_lines_then_comes_whole_with_its_citation(chat):
 
 
 def test_a_reply_broken_after_its_text_streamed_ends_with_the_fallback(chat):
-    with FakeOpenAI(lambda body: reply(body, tail=', "answ')) as fake, \
-            TestClient(chat(fake)) as client:
+    with FakeOpenAI(invalid_json) as fake, TestClient(chat(fake)) as client:
         *pieces, last = ask_lines(client, QUESTION)
     assert pieces  # the model's words were shown while it wrote...
     answer = last["answer"]  # ...and the quoted answer replaces them
     assert answer["status"] == "answered" and answer["notice"]
-    assert "messaging app; check" not in answer["text"]
+    assert STREAMED[:40] not in answer["text"]
 
 
 def test_a_refusal_is_one_line_and_never_reaches_the_model(chat):
-    with FakeOpenAI(reply) as fake, TestClient(chat(fake)) as client:
+    with FakeOpenAI(good) as fake, TestClient(chat(fake)) as client:
         (only,) = ask_lines(client, "Can I email prisoner A1234BC's risk assessment?")
     assert only["answer"]["status"] == "blocked" and fake.requests == []
 
@@ -104,7 +92,7 @@ def test_a_refusal_is_one_line_and_never_reaches_the_model(chat):
 def test_the_page_shows_the_words_as_they_come_then_the_checked_answer(chat, page):  # noqa: F811
     from playwright.sync_api import expect
 
-    with FakeOpenAI(reply, piece_chars=4, piece_delay=0.04) as fake, \
+    with FakeOpenAI(good, piece_chars=4, piece_delay=0.04) as fake, \
             LiveServer(chat(fake)) as server:
         page.goto(server.url + "/")
         page.fill("#question", QUESTION)
@@ -112,7 +100,7 @@ def test_the_page_shows_the_words_as_they_come_then_the_checked_answer(chat, pag
         draft = page.locator("article.draft .text")
         expect(draft).to_have_text(re.compile(r".{20,}"))  # part of the answer, so far
         shown = draft.text_content() or ""
-        assert SAID.startswith(shown.strip()[:20])
+        assert STREAMED.startswith(shown.strip()[:20])
         answer = page.locator("article.answer.answered")
         answer.wait_for()
         assert answer.locator("p.text").text_content().endswith("[1]")

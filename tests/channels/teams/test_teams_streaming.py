@@ -1,0 +1,103 @@
+"""LLM answers streamed into a Teams 1:1 chat, for real over HTTP: the production web app, the
+fake of Microsoft's side recording what the bot sends, and a local OpenAI-compatible server
+writing the model's reply piece by piece."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from assistant import messages as answer_msg
+from bench.fakes.teams import FakeMicrosoft
+from channels.teams import messages as msg
+from channels.teams.render import escape
+from tests.channels.teams.harness import TeamsHarness, build_harness, teams_settings
+from tests.fakes.model_replies import STREAMED, cannot_answer, good, invalid_json
+from tests.fakes.openai_server import FakeOpenAI
+from usage.log import UsageLog
+
+pytestmark = pytest.mark.integration
+SHOWN = escape(STREAMED)  # Teams reads HTML: the model's "&" is shown as itself
+KEY = b"t" * 32
+QUESTION = "How do I reset my MFA?"
+Reply = Callable[[dict[str, Any]], str]
+
+
+@pytest.fixture
+def make_teams(tmp_path, sample_kb) -> Iterator[Callable[[Reply], TeamsHarness]]:
+    """A Teams harness whose assistant is in LLM mode against a fake model writing ``reply``."""
+    with ExitStack() as opened:
+
+        def make(reply: Reply) -> TeamsHarness:
+            fake = opened.enter_context(FakeMicrosoft())
+            model = opened.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.02))
+            usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", KEY)
+            opened.callback(usage.engine.dispose)
+            settings = teams_settings(tmp_path / "data", fake, **model.llm_settings())
+            harness = build_harness(settings, sample_kb, fake, usage)
+            opened.callback(harness.server.__exit__, None, None, None)
+            return harness
+
+        yield make
+
+
+def answered(teams: TeamsHarness) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    """Ask in a 1:1 chat; the typing activities Guide sent, its one message, the stream id."""
+    conversation = teams.send(QUESTION)["conversation"]["id"]
+    teams.replies(conversation)
+    teams.fake.settle()
+    sent = [c for c in teams.fake.calls if c.conversation == conversation]
+    [final] = [c.body for c in sent if c.body.get("type") == "message"]
+    typing = [c.body for c in sent if c.body.get("type") == "typing"]
+    assert typing[0]["text"] == msg.WORKING
+    assert typing[0]["channelData"]["streamType"] == "informative"
+    stream_id = sent[0].activity_id  # the connector's id for the first update names the stream
+    assert final["channelData"]["streamType"] == "final"
+    assert final["channelData"]["streamId"] == stream_id
+    assert [e["streamId"] for e in final["entities"] if e["type"] == "streaminfo"] == [stream_id]
+    return typing[1:], final, stream_id
+
+
+def streamed_words(typing: list[dict[str, Any]], stream_id: str) -> list[str]:
+    """The texts of the streaming updates that showed the model's words, in order."""
+    assert all(t["channelData"]["streamType"] == "streaming" for t in typing)
+    assert all(t["channelData"]["streamId"] == stream_id for t in typing)
+    return [t["text"] for t in typing if SHOWN.startswith(t["text"])]
+
+
+def is_ai_generated(message: dict[str, Any]) -> bool:
+    return any("AIGeneratedContent" in (e.get("additionalType") or [])
+               for e in message.get("entities") or [])
+
+
+def test_the_models_words_stream_and_the_answer_replaces_them(make_teams):
+    teams = make_teams(good)
+    typing, final, stream_id = answered(teams)
+    shown = streamed_words(typing, stream_id)
+    assert shown and all(shown)
+    assert all(later.startswith(earlier) for earlier, later in pairwise(shown))
+    # the final message is the answer's rendering: the text once, Guide's own marker, the
+    # citation and the AI label, not the streamed words with the answer after them
+    assert final["text"].startswith(SHOWN + " [1]")
+    assert final["text"].count("self-service portal") == 1
+    assert [c["position"] for e in final["entities"] for c in e.get("citation") or []] == [1]
+    assert is_ai_generated(final)
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    (invalid_json, answer_msg.UNCHECKED_NOTICE),
+    (cannot_answer, answer_msg.CANNOT_ANSWER.split(",")[0]),
+], ids=["invalid json", "cannot answer"])
+def test_when_the_model_cannot_be_used_after_streaming_its_words_do_not_remain(
+        make_teams, reply, expected):
+    teams = make_teams(reply)
+    typing, final, stream_id = answered(teams)
+    assert streamed_words(typing, stream_id)  # the model's words were shown while it wrote
+    assert expected in final["text"]
+    assert "self-service portal" not in final["text"]
+    if reply is invalid_json:  # the extractive fallback, quoted from the guidance
+        assert "[1]" in final["text"] and not is_ai_generated(final)
