@@ -97,9 +97,10 @@
     conversation.append(waiting);
     try {
       if (window.GuideWalk && await window.GuideWalk.start(question, conversation)) return;
-      const last = await window.GuideDom.postLines("/api/ask", {question: question},
-                                                   "Guide could not answer just now.",
+      const failed = "Guide could not answer just now.";
+      const last = await window.GuideDom.postLines("/api/ask", {question: question}, failed,
                                                    drafting(waiting));
+      if (!last.answer) throw new Error(failed);
       show(last.answer);
     } catch (error) {
       const box = el("article", "answer error");
