@@ -57,6 +57,13 @@ class Call:
         return parts[3] if len(parts) > 3 and parts[1:3] == ["v3", "conversations"] else None
 
 
+def streamed_part(activity: Any) -> bool:
+    """A streamed update or a stream's final message (not an informative update)."""
+    if not isinstance(activity, dict):
+        return False
+    return (activity.get("channelData") or {}).get("streamType") in ("streaming", "final")
+
+
 @dataclass
 class Scripted:
     status: int
@@ -73,6 +80,10 @@ class FakeMicrosoft(Loopback[Call]):
         self.issued: set[str] = set()  # access tokens the token endpoint handed out
         self.certificate_key: Any = None  # public key of an app certificate, if one is used
         self._scripts: deque[Scripted] = deque()
+        # the user presses Stop once they have seen this many streamed updates: the connector
+        # then refuses every further part of the stream, as Teams does
+        self.stop_streams_after: int | None = None
+        self._streamed = 0
         self._ids = itertools.count(1)
         fake = self
 
@@ -178,6 +189,13 @@ class FakeMicrosoft(Loopback[Call]):
             if not self.authorised(handler):
                 self.record(call)
                 return handler.reply(401, {"error": {"code": "Unauthorized"}})
+            if self.stop_streams_after is not None and streamed_part(body):
+                self._streamed += 1
+                if self._streamed > self.stop_streams_after:
+                    self.record(call)
+                    return handler.reply(403, {"error": {
+                        "code": "ContentStreamNotAllowed",
+                        "message": "Content stream was cancelled by user."}})
             if self._scripts:
                 self.record(call)
                 scripted = self._scripts.popleft()

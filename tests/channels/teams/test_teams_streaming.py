@@ -4,6 +4,7 @@ writing the model's reply piece by piece."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from itertools import pairwise
@@ -34,7 +35,7 @@ def make_teams(tmp_path, sample_kb) -> Iterator[Callable[[Reply], TeamsHarness]]
 
         def make(reply: Reply) -> TeamsHarness:
             fake = opened.enter_context(FakeMicrosoft())
-            model = opened.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.02))
+            model = opened.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.03))
             usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", KEY)
             opened.callback(usage.engine.dispose)
             settings = teams_settings(tmp_path / "data", fake, **model.llm_settings())
@@ -101,3 +102,20 @@ def test_when_the_model_cannot_be_used_after_streaming_its_words_do_not_remain(
     assert "self-service portal" not in final["text"]
     if reply is invalid_json:  # the extractive fallback, quoted from the guidance
         assert "[1]" in final["text"] and not is_ai_generated(final)
+
+
+def test_when_the_user_presses_stop_guide_sends_nothing_more(make_teams):
+    teams = make_teams(good)
+    teams.fake.stop_streams_after = 1  # Stop, once the first of the model's words showed
+    conversation = teams.send(QUESTION)["conversation"]["id"]
+    deadline = time.monotonic() + 30
+    while teams.usage.headline(1)["questions"] < 1:  # the answer was written and logged
+        assert time.monotonic() < deadline, "the answer was never logged"
+        time.sleep(0.05)
+    teams.fake.settle()
+    sent = [c.body for c in teams.fake.calls if c.conversation == conversation]
+    parts = [b for b in sent if b.get("channelData", {}).get("streamType") == "streaming"]
+    assert len(parts) == 2  # one shown, one refused: the user had pressed Stop
+    assert SHOWN.startswith(parts[0]["text"])
+    # no final message, no "something went wrong", nothing after the refusal
+    assert teams.fake.activities(conversation) == [] and sent[-1] is parts[-1]
