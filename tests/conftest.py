@@ -73,6 +73,22 @@ def sample_kb(tmp_path_factory, real_embeddings) -> KnowledgeBase:
     return kb
 
 
+@pytest.fixture(scope="module")
+def hashed_kb(tmp_path_factory) -> KnowledgeBase:
+    """The sample knowledge base with the fake embedder, once per module: for tests that
+    need its documents and titles, not the real model's ranking."""
+    import shutil
+
+    from ingest.pipeline import Ingestor
+
+    root = tmp_path_factory.mktemp("hashed-kb")
+    shutil.copytree(SAMPLE, root / "kb")
+    settings = Settings(data_dir=root / "data")
+    kb = KnowledgeBase(settings, HashEmbeddings(settings))
+    assert Ingestor(settings, kb).run([root / "kb"]).ok
+    return kb
+
+
 @pytest.fixture(scope="session")
 def real_embeddings():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""

@@ -8,7 +8,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +24,7 @@ from channels.slack.app import build_slack_app
 from channels.web.app import build_web_app
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
+from tests.channel_harness import harness_factory
 from usage.log import UsageLog
 
 STAFF = "U0STAFF"
@@ -124,3 +128,9 @@ def build_harness(settings: Settings, kb: KnowledgeBase, fake: FakeSlack,
     app = build_slack_app(settings, assistant, usage, client=client)
     server = LiveServer(build_web_app(settings, assistant, usage, slack_app=app)).__enter__()
     return SlackHarness(fake, usage, assistant, server, app)
+
+
+def slack_harnesses(tmp_path: Path, kb: KnowledgeBase, key: bytes
+           ) -> AbstractContextManager[Callable[..., Any]]:
+    """``make(usage_url=None, fake=None, **settings)``: running harnesses for one test."""
+    return harness_factory(tmp_path, kb, FakeSlack, slack_settings, build_harness, key)

@@ -5,45 +5,23 @@ half-rated statement is refused in the modal, and the record is theirs to see an
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bench.fakes.slack import TEAM, FakeSlack
-from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
-from tests.conftest import SAMPLE
-from tests.fakes.embeddings import HashEmbeddings
-from tests.slack_harness import MANAGER, STAFF, SlackHarness, build_harness, slack_settings
-from usage.log import UsageLog
+from bench.fakes.slack import TEAM
+from tests.slack_harness import MANAGER, STAFF, SlackHarness, slack_harnesses
 from usage.schema import skill_ratings
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def hashed_kb(tmp_path_factory) -> KnowledgeBase:
-    """The sample knowledge base with the fake embedder: these tests need its titles only."""
-    root = tmp_path_factory.mktemp("skills-kb")
-    shutil.copytree(SAMPLE, root / "kb")
-    settings = Settings(data_dir=root / "data")
-    kb = KnowledgeBase(settings, HashEmbeddings(settings))
-    assert Ingestor(settings, kb).run([root / "kb"]).ok
-    return kb
-
-
 @pytest.fixture
 def slack(tmp_path, hashed_kb) -> Iterator[SlackHarness]:
-    with FakeSlack() as fake:
-        usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", b"s" * 32)
-        harness = build_harness(slack_settings(tmp_path / "data", fake), hashed_kb, fake, usage)
-        yield harness
-        harness.server.__exit__(None, None, None)
-        usage.engine.dispose()
+    with slack_harnesses(tmp_path, hashed_kb, b"s" * 32) as make:
+        yield make()
 
 
 def option(value: int) -> dict[str, Any]:

@@ -27,12 +27,10 @@ from tests.slack_harness import (
     STAFF,
     TRAINER,
     SlackHarness,
-    build_harness,
     event_body,
     new_ts,
-    slack_settings,
+    slack_harnesses,
 )
-from usage.log import UsageLog
 from usage.schema import escalations, feedback, questions
 
 pytestmark = pytest.mark.integration
@@ -42,27 +40,8 @@ KEY = b"s" * 32
 @pytest.fixture
 def make_slack(tmp_path, sample_kb) -> Iterator[Any]:
     """Start harnesses (several may share one usage database, like replicas)."""
-    started: list[SlackHarness] = []
-    fakes: list[FakeSlack] = []
-
-    def make(usage_url: str | None = None, fake: FakeSlack | None = None,
-             **overrides: Any) -> SlackHarness:
-        if fake is None:
-            fake = FakeSlack().__enter__()
-            fakes.append(fake)
-        url = usage_url or f"sqlite:///{tmp_path / 'usage.sqlite3'}"
-        usage = UsageLog.open(url, KEY)
-        settings = slack_settings(tmp_path / f"data{len(started)}", fake, **overrides)
-        harness = build_harness(settings, sample_kb, fake, usage)
-        started.append(harness)
-        return harness
-
-    yield make
-    for harness in started:
-        harness.server.__exit__(None, None, None)
-        harness.usage.engine.dispose()
-    for fake in fakes:
-        fake.__exit__(None, None, None)
+    with slack_harnesses(tmp_path, sample_kb, KEY) as make:
+        yield make
 
 
 @pytest.fixture

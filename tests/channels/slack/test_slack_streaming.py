@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from assistant import messages as answer_msg
-from bench.fakes.slack import TEAM, Call, FakeSlack
+from bench.fakes.slack import TEAM, Call
 from channels.slack.render import escape
 from tests.channels.slack.test_slack import action_values, texts
 from tests.fakes.model_replies import STREAMED, cannot_answer, good, invalid_json
 from tests.fakes.openai_server import FakeOpenAI
-from tests.slack_harness import STAFF, SlackHarness, build_harness, new_ts, slack_settings
-from usage.log import Record, UsageLog
+from tests.slack_harness import STAFF, SlackHarness, new_ts, slack_harnesses
+from usage.log import Record
 
 pytestmark = pytest.mark.integration
 KEY = b"s" * 32
@@ -31,19 +31,14 @@ Reply = Callable[[dict[str, Any]], str]
 @pytest.fixture
 def make_slack(tmp_path, sample_kb) -> Iterator[Callable[[Reply], SlackHarness]]:
     """A Slack harness whose assistant is in LLM mode against a fake model writing ``reply``."""
-    with ExitStack() as opened:
+    with slack_harnesses(tmp_path, sample_kb, KEY) as make, \
+            ExitStack() as models:
 
-        def make(reply: Reply) -> SlackHarness:
-            fake = opened.enter_context(FakeSlack())
-            model = opened.enter_context(FakeOpenAI(reply, piece_chars=6))
-            usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", KEY)
-            opened.callback(usage.engine.dispose)
-            settings = slack_settings(tmp_path / "data", fake, **model.llm_settings())
-            harness = build_harness(settings, sample_kb, fake, usage)
-            opened.callback(harness.server.__exit__, None, None, None)
-            return harness
+        def make_llm(reply: Reply) -> SlackHarness:
+            model = models.enter_context(FakeOpenAI(reply, piece_chars=6))
+            return make(**model.llm_settings())
 
-        yield make
+        yield make_llm
 
 
 def ask_in_pane(slack: SlackHarness, until: str) -> list[Call]:

@@ -8,7 +8,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assistant.core import Assistant
@@ -18,6 +21,7 @@ from channels.teams.endpoint import TeamsEndpoint
 from channels.web.app import build_web_app
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
+from tests.channel_harness import harness_factory
 from usage.log import UsageLog
 
 STAFF = "aad-staff-0001"
@@ -126,3 +130,9 @@ def build_harness(settings: Settings, kb: KnowledgeBase, fake: FakeMicrosoft,
 
 def unique_conversation() -> str:
     return f"a:1on1-{uuid.uuid4().hex[:8]}"
+
+
+def teams_harnesses(tmp_path: Path, kb: KnowledgeBase, key: bytes
+           ) -> AbstractContextManager[Callable[..., Any]]:
+    """``make(usage_url=None, fake=None, **settings)``: running harnesses for one test."""
+    return harness_factory(tmp_path, kb, FakeMicrosoft, teams_settings, build_harness, key)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from bench.fakes.teams import APP_ID, FakeMicrosoft, new_key
+from bench.fakes.teams import APP_ID, new_key
 from channels.teams import messages as msg
 from tests.channels.teams.harness import (
     CHANNEL,
@@ -21,11 +21,9 @@ from tests.channels.teams.harness import (
     TRAINER,
     TeamsHarness,
     activity,
-    build_harness,
-    teams_settings,
+    teams_harnesses,
 )
 from tests.files import make_pdf
-from usage.log import UsageLog
 from usage.schema import escalations, feedback, questions
 
 pytestmark = pytest.mark.integration
@@ -36,26 +34,8 @@ CARD = "application/vnd.microsoft.card.adaptive"
 @pytest.fixture
 def make_teams(tmp_path, sample_kb) -> Iterator[Any]:
     """Start harnesses (several may share one usage database and one fake, like replicas)."""
-    started: list[TeamsHarness] = []
-    fakes: list[FakeMicrosoft] = []
-
-    def make(usage_url: str | None = None, fake: FakeMicrosoft | None = None,
-             **overrides: Any) -> TeamsHarness:
-        if fake is None:
-            fake = FakeMicrosoft().__enter__()
-            fakes.append(fake)
-        usage = UsageLog.open(usage_url or f"sqlite:///{tmp_path / 'usage.sqlite3'}", KEY)
-        settings = teams_settings(tmp_path / f"data{len(started)}", fake, **overrides)
-        harness = build_harness(settings, sample_kb, fake, usage)
-        started.append(harness)
-        return harness
-
-    yield make
-    for harness in started:
-        harness.server.__exit__(None, None, None)
-        harness.usage.engine.dispose()
-    for fake in fakes:
-        fake.__exit__(None, None, None)
+    with teams_harnesses(tmp_path, sample_kb, KEY) as make:
+        yield make
 
 
 @pytest.fixture

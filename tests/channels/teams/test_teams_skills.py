@@ -6,7 +6,6 @@ with the fake embedder (walkthroughs are found through the keyword half of retri
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,11 +14,8 @@ from sqlalchemy import select
 
 from assistant import messages as amsg
 from assistant.skills import messages as smsg
-from bench.fakes.teams import TENANT, Call, FakeMicrosoft
+from bench.fakes.teams import TENANT, Call
 from channels.teams import messages as msg
-from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from tests.channels.teams.harness import (
     CHANNEL,
     HELP_CHANNEL,
@@ -27,12 +23,8 @@ from tests.channels.teams.harness import (
     STAFF,
     TeamsHarness,
     activity,
-    build_harness,
-    teams_settings,
+    teams_harnesses,
 )
-from tests.conftest import SAMPLE
-from tests.fakes.embeddings import HashEmbeddings
-from usage.log import UsageLog
 from usage.schema import questions, skill_people, skill_ratings, walkthrough_events
 
 pytestmark = pytest.mark.integration
@@ -42,28 +34,12 @@ MANAGER = "aad-manager-0003"
 MFA_STEP_1 = "Call the IT Service Desk on extension 4000 and ask for an MFA reset."
 
 
-@pytest.fixture(scope="module")
-def hashed_kb(tmp_path_factory) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("teams-skills-kb")
-    shutil.copytree(SAMPLE, root / "kb")
-    settings = Settings(data_dir=root / "data")
-    kb = KnowledgeBase(settings, HashEmbeddings(settings))
-    assert Ingestor(settings, kb).run([root / "kb"]).ok
-    return kb
-
-
 @pytest.fixture
 def teams(tmp_path, hashed_kb) -> Iterator[TeamsHarness]:
-    with FakeMicrosoft() as fake:
-        usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", b"w" * 32)
-        settings = teams_settings(tmp_path / "data", fake, escalation_contacts={
-            "digital-champions": f"C0CHAMPS|teams:{CHAMPIONS}",
-            "mfa-password-reset": f"C0ITDESK|teams:{IT_CHANNEL}",
-            "default": f"teams:{HELP_CHANNEL}"})
-        harness = build_harness(settings, hashed_kb, fake, usage)
-        yield harness
-        harness.server.__exit__(None, None, None)
-        usage.engine.dispose()
+    with teams_harnesses(tmp_path, hashed_kb, b"w" * 32) as make:
+        yield make(escalation_contacts={"digital-champions": f"C0CHAMPS|teams:{CHAMPIONS}",
+                                        "mfa-password-reset": f"C0ITDESK|teams:{IT_CHANNEL}",
+                                        "default": f"teams:{HELP_CHANNEL}"})
 
 
 def sent(teams: TeamsHarness, conversation: str, n: int) -> Call:

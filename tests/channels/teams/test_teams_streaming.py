@@ -13,13 +13,11 @@ from typing import Any
 import pytest
 
 from assistant import messages as answer_msg
-from bench.fakes.teams import FakeMicrosoft
 from channels.teams import messages as msg
 from channels.teams.render import escape
-from tests.channels.teams.harness import TeamsHarness, build_harness, teams_settings
+from tests.channels.teams.harness import TeamsHarness, teams_harnesses
 from tests.fakes.model_replies import STREAMED, cannot_answer, good, invalid_json
 from tests.fakes.openai_server import FakeOpenAI
-from usage.log import UsageLog
 
 pytestmark = pytest.mark.integration
 SHOWN = escape(STREAMED)  # Teams reads HTML: the model's "&" is shown as itself
@@ -31,19 +29,14 @@ Reply = Callable[[dict[str, Any]], str]
 @pytest.fixture
 def make_teams(tmp_path, sample_kb) -> Iterator[Callable[[Reply], TeamsHarness]]:
     """A Teams harness whose assistant is in LLM mode against a fake model writing ``reply``."""
-    with ExitStack() as opened:
+    with teams_harnesses(tmp_path, sample_kb, KEY) as make, \
+            ExitStack() as models:
 
-        def make(reply: Reply) -> TeamsHarness:
-            fake = opened.enter_context(FakeMicrosoft())
-            model = opened.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.03))
-            usage = UsageLog.open(f"sqlite:///{tmp_path / 'usage.sqlite3'}", KEY)
-            opened.callback(usage.engine.dispose)
-            settings = teams_settings(tmp_path / "data", fake, **model.llm_settings())
-            harness = build_harness(settings, sample_kb, fake, usage)
-            opened.callback(harness.server.__exit__, None, None, None)
-            return harness
+        def make_llm(reply: Reply) -> TeamsHarness:
+            model = models.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.03))
+            return make(**model.llm_settings())
 
-        yield make
+        yield make_llm
 
 
 def answered(teams: TeamsHarness) -> tuple[list[dict[str, Any]], dict[str, Any], str]:

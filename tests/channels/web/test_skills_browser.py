@@ -5,7 +5,6 @@ skills-gap view with self-ratings only over groups of at least 5, and never anyo
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,7 @@ from assistant.core import Assistant
 from bench.live_server import LiveServer
 from channels.web.app import build_web_app
 from config.settings import Settings
-from ingest.pipeline import Ingestor
-from knowledge.base import KnowledgeBase
 from tests.channels.web import test_web_browser as web_browser
-from tests.conftest import SAMPLE
-from tests.fakes.embeddings import HashEmbeddings
 from usage.accounts import Accounts
 from usage.log import Asked, UsageLog
 from usage.skills import SkillsRecords
@@ -36,16 +31,6 @@ TEAMS = ["Courts", "Prisons", "Probation"]
 CHROMIUM, MANAGER, shot, sign_in = (web_browser.CHROMIUM, web_browser.MANAGER, web_browser.shot,
                                     web_browser.sign_in)
 browser, page = web_browser.browser, web_browser.page  # the same Chromium fixtures
-
-
-@pytest.fixture(scope="module")
-def hashed_kb(tmp_path_factory) -> KnowledgeBase:
-    root = tmp_path_factory.mktemp("skills-web-kb")
-    shutil.copytree(SAMPLE, root / "kb")
-    settings = Settings(data_dir=root / "data")
-    kb = KnowledgeBase(settings, HashEmbeddings(settings))
-    assert Ingestor(settings, kb).run([root / "kb"]).ok
-    return kb
 
 
 @pytest.fixture
