@@ -83,6 +83,12 @@ def event_keys(body: dict[str, Any]) -> list[str]:
     return keys
 
 
+def say_all(say: Any, messages: list[dict[str, Any]]) -> None:
+    """Each rendered message (text and blocks), in order, where ``say`` says it."""
+    for message in messages:
+        say(text=message["text"], blocks=message["blocks"])
+
+
 class PaneStream:
     """The model's words streamed into the assistant pane as it writes them. Slack's stream
     is started with the first words, so an answer that streams nothing is sent as before."""
@@ -316,8 +322,7 @@ class SlackGuide:
                 # the checked answer is what streamed: add its markers, then its sources
                 rest = answer_messages(answer, with_text=False)
                 if pane.finish(text[len(pane.shown):], rest[0]["blocks"]):
-                    for message in rest[1:]:
-                        say(text=message["text"], blocks=message["blocks"])
+                    say_all(say, rest[1:])
                     return
             self.replace_streamed(client, payload["channel"], pane, answer, say)
 
@@ -333,14 +338,12 @@ class SlackGuide:
                 stream.append(markdown_text=escape(answer.text))
                 rest = answer_messages(answer, with_text=False)
                 stream.stop(blocks=rest[0]["blocks"])
-                for message in rest[1:]:
-                    say(text=message["text"], blocks=message["blocks"])
+                say_all(say, rest[1:])
                 return
             except SlackApiError as exc:  # streaming not available: plain messages
                 log.warning("streaming the answer failed (%s); posting it instead",
                             exc.response.get("error"))
-        for message in answer_messages(answer):
-            say(text=message["text"], blocks=message["blocks"])
+        say_all(say, answer_messages(answer))
 
     @staticmethod
     def replace_streamed(client: WebClient, channel: str, pane: PaneStream, answer: Answer,
@@ -357,8 +360,7 @@ class SlackGuide:
             log.warning("replacing the streamed words failed (%s); posting the answer",
                         exc.response.get("error"))
             rest = [first, *rest]
-        for message in rest:
-            say(text=message["text"], blocks=message["blocks"])
+        say_all(say, rest)
 
     def on_thread_started(self, body: dict[str, Any], say: Any,
                           set_suggested_prompts: Any) -> None:
