@@ -1,4 +1,5 @@
-"""Abbreviations staff type, expanded to the words the guidance uses.
+"""Abbreviations staff type, expanded to the words the guidance uses; product and system
+names, followed by what kind of thing they are.
 
 A default glossary for justice organisations ships in ``assistant/defaults/glossary.yaml``;
 trainers extend or override it with their own YAML file (``Settings.glossary_path``).
@@ -26,25 +27,36 @@ class Term:
     abbreviation: str
     expansion: str
     any_case: bool
+    # added even where the guidance uses the name itself: a product ("ChatGPT") is named
+    # in a passage or two, while the rules are written for its kind ("AI tools")
+    always: bool = False
+
+
+SECTIONS = ("terms", "kinds")
 
 
 def _terms(raw: object, origin: str) -> dict[str, Term]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or not isinstance(raw.get("terms", {}), dict):
-        raise GlossaryError(f"{origin}: expected a mapping with 'terms: {{ABBR: expansion}}'")
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(s) or {}, dict)
+                                            for s in SECTIONS):
+        raise GlossaryError(f"{origin}: expected a mapping with 'terms: {{ABBR: expansion}}' "
+                            "and/or 'kinds: {NAME: kind}'")
     out = {}
-    for abbr, value in (raw.get("terms") or {}).items():
-        abbr = str(abbr).strip()
-        if isinstance(value, dict):
-            expansion, any_case = value.get("expansion"), value.get("any_case")
-        else:
-            expansion, any_case = value, None
-        if not abbr or not isinstance(expansion, str) or not expansion.strip():
-            raise GlossaryError(f"{origin}: entry {abbr!r} needs an expansion (text)")
-        if any_case is None:  # "NRM" is safe lower case; "LA", "PoP" are words there
-            any_case = len(abbr) >= 3 and abbr.isupper()
-        out[abbr.lower()] = Term(abbr, expansion.strip(), bool(any_case))
+    for section in SECTIONS:
+        kind = section == "kinds"
+        for abbr, value in (raw.get(section) or {}).items():
+            abbr = str(abbr).strip()
+            if isinstance(value, dict):
+                expansion, any_case = value.get("expansion"), value.get("any_case")
+            else:
+                expansion, any_case = value, None
+            if not abbr or not isinstance(expansion, str) or not expansion.strip():
+                raise GlossaryError(f"{origin}: entry {abbr!r} needs an expansion (text)")
+            if any_case is None:  # "NRM" is safe lower case; "LA", "PoP" are words there;
+                # a product name is typed any way ("chatgpt")
+                any_case = kind or (len(abbr) >= 3 and abbr.isupper())
+            out[abbr.lower()] = Term(abbr, expansion.strip(), bool(any_case), always=kind)
     return out
 
 
@@ -85,7 +97,7 @@ class Glossary:
         """``text`` with each abbreviation followed by its expansion in brackets, once; an
         expansion already in the text is not repeated, nor one for an abbreviation that
         ``known`` says the guidance itself uses (the search finds it as written, and the
-        extra words only blur it: measured on the staff dev set)."""
+        extra words only blur it: measured on the staff dev set), except a kind."""
         if self.pattern is None:
             return text
         done: set[str] = set()
@@ -94,7 +106,7 @@ class Glossary:
             term = self.terms.get(match.group(0).lower())
             if term is None or term.abbreviation.lower() in done or \
                     term.expansion.lower() in text.lower() or \
-                    (known is not None and known(term.abbreviation)):
+                    (known is not None and not term.always and known(term.abbreviation)):
                 return match.group(0)
             done.add(term.abbreviation.lower())
             return f"{match.group(0)} ({term.expansion})"
