@@ -254,7 +254,8 @@ class Assistant:
         """The evidence signals for ``query`` (see ``assistant.evidence``), with the
         candidate sentences of the top passages and their similarity to the ask."""
         ask = self.focus(query)
-        vectors = self.sentence_vectors(list(dict.fromkeys([ask, query])))
+        vectors = self.sentence_vectors(list(dict.fromkeys([ask, query,
+                                                             self.glossary.plain(ask)])))
         sentences = candidate_sentences(hits, max_sources=SENTENCE_SOURCES)
         sims: list[float] = []
         if sentences:

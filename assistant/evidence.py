@@ -1,7 +1,8 @@
 """Is there evidence for an answer? Judged by meaning, not by how many words the asker typed.
 
 Signals (each independent of the question's length):
-- ``sentence``: the best cosine between the ask and a sentence of the top passages;
+- ``sentence``: the best cosine between the ask (as typed, or in the guidance's words: see
+  ``Glossary.plain``) and a sentence of the top passages;
 - ``passage``: the best cosine between the ask and a retrieved passage;
 - ``margin``: how far the best passage stands above the ask's similarity to the whole corpus
   (its z-score): a question the corpus is not about is about as close to everything;

@@ -112,3 +112,21 @@ class Glossary:
             return f"{match.group(0)} ({term.expansion})"
 
         return self.pattern.sub(add, text)
+
+    def plain(self, text: str) -> str:
+        """``text`` (as typed, or as ``expand`` wrote it) in the guidance's words: each
+        abbreviation and name replaced by its expansion ("can I put case notes into AI
+        tool"), for measuring meaning with a model that has never seen "PoP" or "ChatGPT"."""
+        if self.pattern is None:
+            return text
+        out, at = [], 0
+        for match in self.pattern.finditer(text):
+            term = self.terms.get(match.group(0).lower())
+            if term is None or match.start() < at:
+                continue
+            out.append(text[at:match.start()] + term.expansion)
+            at = match.end()
+            bracketed = f" ({term.expansion})"
+            if text[at:at + len(bracketed)].lower() == bracketed.lower():
+                at += len(bracketed)
+        return "".join(out) + text[at:]

@@ -107,8 +107,9 @@ class Settings(BaseSettings):
         "routes to).",
     )
     glossary_path: Path | None = Field(
-        None, description="Trainers' glossary of abbreviations (YAML, 'terms: {ABBR: "
-        "expansion}'), added over the shipped justice glossary. Default: data_dir/glossary.yaml "
+        None, description="Trainers' glossary of abbreviations and product names (YAML, "
+        "'terms: {ABBR: expansion}', 'kinds: {NAME: kind}'), added over the shipped justice "
+        "glossary. Default: data_dir/glossary.yaml "
         "when it exists.",
     )
     escalation_topics: Ids = Field(

@@ -81,7 +81,30 @@ def test_trainers_glossary_extends_and_overrides(tmp_path):
     assert "MAPPA" in {t.abbreviation for t in g.found("mappa meeting")}  # default kept
 
 
-@pytest.mark.parametrize("text", ["terms: [a, b]", "terms:\n  OM: ''\n", "terms: {: x"])
+def test_a_product_name_is_searched_with_its_kind_even_where_the_guidance_names_it(tmp_path):
+    g = Glossary.load()
+    # any case, and whether or not the corpus uses the name: its rules are for the kind
+    assert g.expand("can i use chatgpt?", known=lambda word: True) == \
+        "can i use chatgpt (AI tool)?"
+    assert g.expand("saved on a USB stick", known=lambda word: True) == \
+        "saved on a USB stick (removable media)"
+    assert g.expand("the OM said", known=lambda word: True) == "the OM said"  # abbreviation
+    path = tmp_path / "glossary.yaml"
+    path.write_text("kinds:\n  Pathfinder: case management system\n")
+    assert Glossary.load(path).expand("is it on pathfinder") == \
+        "is it on pathfinder (case management system)"
+
+
+def test_plain_puts_a_message_in_the_guidance_s_words():
+    g = Glossary.load()
+    expanded = g.expand("can the PoP paste his OASys into chatgpt")
+    assert g.plain(expanded) == g.plain("can the PoP paste his OASys into chatgpt") == \
+        "can the person on probation paste his Offender Assessment System into AI tool"
+    assert g.plain("nothing to replace here") == "nothing to replace here"
+
+
+@pytest.mark.parametrize("text", ["terms: [a, b]", "terms:\n  OM: ''\n", "terms: {: x",
+                                  "kinds: [ChatGPT]"])
 def test_a_bad_glossary_is_a_clear_error(tmp_path, text):
     path = tmp_path / "glossary.yaml"
     path.write_text(text)
