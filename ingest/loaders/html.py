@@ -26,11 +26,19 @@ BOILERPLATE_CLASS = re.compile(
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
 TEXT_BLOCKS = {"p", "pre", "blockquote", "dt", "dd", "figcaption", "address", "summary"}
 SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+BREAK = "\ue000"  # stands for a <br> while the source's own line breaks become spaces
 
 
 def clean(text: str) -> str:
-    lines = (SPACE.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (SPACE.sub(" ", line).strip() for line in text.replace(BREAK, "\n").split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def prose(text: str) -> str:
+    """Running text as a browser shows it: a line break in the source (Markdown and HTML
+    wrapped at 80 columns) is a space, so a sentence is never cut at the end of a line;
+    only a ``<br>`` breaks the line."""
+    return clean(text.replace("\n", " "))
 
 
 def table_text(table: Tag) -> str:
@@ -69,7 +77,7 @@ def walk(node: Tag, blocks: list[Block]) -> None:
     inline: list[str] = []
 
     def flush() -> None:
-        text = clean("".join(inline))
+        text = prose("".join(inline))
         inline.clear()
         if text:
             blocks.append(Block(text))
@@ -98,7 +106,8 @@ def walk(node: Tag, blocks: list[Block]) -> None:
             if text:
                 blocks.append(Block(text, "list"))
         elif name in TEXT_BLOCKS:
-            text = clean(child.get_text("\n" if name == "pre" else ""))
+            text = (clean(child.get_text("\n")) if name == "pre"
+                    else prose(child.get_text("")))
             if text:
                 blocks.append(Block(text))
         elif name in CONTAINERS:
@@ -125,7 +134,7 @@ def parse_html(html: str) -> tuple[str | None, list[Block], dict[str, str]]:
     """Title, content blocks and <meta> metadata from an HTML string."""
     soup = BeautifulSoup(html, "lxml")
     for br in soup.find_all("br"):
-        br.replace_with("\n")
+        br.replace_with(BREAK)
     meta: dict[str, str] = {}
     for tag in soup.find_all("meta"):
         key = (tag.get("name") or tag.get("property") or "").lower()

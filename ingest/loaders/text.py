@@ -15,6 +15,8 @@ NUMBERED_HEADING = re.compile(
     re.I,
 )
 UPPER_HEADING = re.compile(r"^[A-Z][A-Z0-9 ,'&/()-]{3,80}$")
+# a line that starts its own item: "- ", "* ", "1. ", "2.1 ", "a) ", a table row
+ITEM_START = re.compile(r"^(?:[-*•+]\s|\d{1,2}(?:\.\d{1,2})*[.)]?\s|[a-z][.)]\s|\|)")
 
 
 def decode_bytes(raw: bytes) -> str:
@@ -51,8 +53,23 @@ def blocks_from_plain(text: str, page: int | None = None) -> list[Block]:
         if level:
             blocks.append(Block(lines[0], "heading", level, page))
             lines = lines[1:]
-        blocks.append(Block("\n".join(lines), "paragraph", 0, page))
+        blocks.append(Block("\n".join(unwrap(lines)), "paragraph", 0, page))
     return blocks
+
+
+def unwrap(lines: list[str]) -> list[str]:
+    """A paragraph's lines with text wrapped at a fixed width joined up again, so that a
+    sentence is never cut at a line's end; a line after a sentence's end or a colon, one
+    that starts an item, and one after an item unless it runs on in lower case, stay on
+    their own."""
+    out: list[str] = []
+    for line in lines:
+        if out and not out[-1].endswith((".", "!", "?", ":")) and not ITEM_START.match(line) \
+                and (not ITEM_START.match(out[-1]) or line[:1].islower()):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
 
 
 def load_text(path: Path) -> ParsedDocument:

@@ -181,6 +181,32 @@ def test_markdown_with_template_front_matter(tmp_path):
     assert "Use the approved platform." in doc.blocks[1].text and "<%" not in doc.blocks[1].text
 
 
+def test_markdown_and_html_wrapped_lines_are_one_sentence_and_br_breaks(tmp_path):
+    md = tmp_path / "logs.md"
+    md.write_text("# Logs\n\nSplunk is a tool for short and long-term storage,\nvisualisation "
+                  "and reporting of logs.  \nAsk the team.\n\n- a list item that\n  wraps\n")
+    assert [b.text for b in load_file(md).blocks[1:]] == [
+        "Splunk is a tool for short and long-term storage, visualisation and reporting of "
+        "logs.\nAsk the team.", "- a list item that wraps"]
+    html = tmp_path / "logs.html"
+    html.write_text("<html><body><main><h1>Logs</h1><p>Keep logs for\n12 months.<br>Then "
+                    "delete them.</p><table><tr><th>A</th></tr><tr><td>x<br>y</td></tr></table>"
+                    "</main></body></html>")
+    assert [b.text for b in load_file(html).blocks[1:]] == [
+        "Keep logs for 12 months.\nThen delete them.", "A\nA: x y"]
+
+
+def test_plain_text_wrapped_lines_are_joined_and_items_kept(tmp_path):
+    txt = tmp_path / "wrapped.txt"
+    txt.write_text("Report a lost stick as a security incident, even\nif it was encrypted.\n"
+                   "Then tell your manager:\n- the date\n- what was on it, and\n  when\n"
+                   "2.1 Return sticks\nto the desk.\n")
+    assert load_file(txt).blocks[0].text == (
+        "Report a lost stick as a security incident, even if it was encrypted.\n"
+        "Then tell your manager:\n- the date\n- what was on it, and when\n"
+        "2.1 Return sticks to the desk.")
+
+
 def test_plain_text_numbered_headings(tmp_path):
     txt = tmp_path / "media.txt"
     txt.write_text("REMOVABLE MEDIA POLICY\n\n1. SCOPE\n\nThis covers USB sticks.\n\n"
