@@ -17,6 +17,7 @@ streamed text with its rendering (which may be the extractive fallback).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -95,6 +96,15 @@ def streaming_to(on_text: TextCallback) -> Iterator[None]:
         yield
     finally:
         _ON_TEXT.reset(token)
+
+
+@contextmanager
+def streaming_to_loop(loop: asyncio.AbstractEventLoop, on_text: TextCallback
+                      ) -> Iterator[None]:
+    """``streaming_to`` for a worker thread whose ``on_text`` runs on the event loop ``loop``
+    (a channel's): each piece is queued there, in order, before the worker returns."""
+    with streaming_to(lambda piece: loop.call_soon_threadsafe(on_text, piece)):
+        yield
 
 
 @dataclass

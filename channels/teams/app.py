@@ -37,7 +37,7 @@ from assistant.answer import Answer, Citation
 from assistant.audiences import restricted_in_reach
 from assistant.core import Assistant
 from assistant.guard import check
-from assistant.llm import streaming_to
+from assistant.llm import streaming_to_loop
 from channels.contacts import for_surface, route
 from channels.teams import messages as msg
 from channels.teams.activity import question_text, tenant_of
@@ -215,7 +215,7 @@ class TeamsGuide:
                 stream.emit(escape(piece))  # as the answer's text is: shown, never markup
 
         def ask() -> Answer:  # in a worker thread; HttpStream is touched only on the loop
-            with streaming_to(lambda piece: loop.call_soon_threadsafe(show, piece)):
+            with streaming_to_loop(loop, show):
                 return self.ask(question, activity, "personal")
 
         # the worker queues its pieces on the loop before the call that completes this

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from assistant.answer import Answer
 from assistant.guard import check
-from assistant.llm import streaming_to
+from assistant.llm import streaming_to_loop
 from channels.slack.messages import SUGGESTED_PROMPTS
 from channels.web import messages as text
 from channels.web.security import csrf_ok, visitor_id
@@ -84,7 +84,7 @@ class ChatPages:
         pieces: asyncio.Queue[str | None] = asyncio.Queue()
 
         def answer() -> Answer:  # in a worker thread: the model's text comes back to the loop
-            with streaming_to(lambda piece: loop.call_soon_threadsafe(pieces.put_nowait, piece)):
+            with streaming_to_loop(loop, pieces.put_nowait):
                 return self.site.assistant.ask(question, history, audiences, asked)
 
         work = asyncio.ensure_future(blocking(answer))
