@@ -17,7 +17,7 @@ from assistant import messages as msg
 from assistant.answer import Answer, Citation
 from assistant.audiences import cited_audiences
 from assistant.clarify import classification_options, options_text, variant_options
-from assistant.evidence import EvidenceModel, lexical, signals
+from assistant.evidence import EvidenceModel, lexical, signals, unknown_titles
 from assistant.extractive import body_of, candidate_sentences, compose_quotes, score_sentences
 from assistant.followup import rewrite
 from assistant.glossary import Glossary
@@ -275,6 +275,11 @@ class Assistant:
                           text=msg.NEED_MORE_DETAIL_VAGUE, follow_up=msg.NEED_MORE_DETAIL_VAGUE)
         if not hits:
             return self.cannot_answer(question, hits)
+        missing = unknown_titles(read(question).ask, self.retriever.mentions)
+        if missing:  # what the documents never name, they cannot say anything about
+            contact = self.settings.default_contact
+            return Answer(status="cannot_answer", question=question, contact=contact,
+                          text=msg.NOT_MENTIONED.format(name=missing[0], contact=contact))
         values, sentences, sims = self.measure(query, hits)
         probability = self.evidence.probability(values)
         evidence = {k: (round(v, 4) if v is not None else None) for k, v in values.items()}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -72,6 +72,36 @@ def unknown_names(ask: str, vocab: Collection[str], known_abbreviations: set[str
             continue
         if not any(stem(part) in vocab for part in keyword_tokens(lower)):
             out.append(word)
+    return out
+
+
+# A title of several words: "Data (Use and Access) Act 2025", "Secretary of State for Defra".
+TITLE_WORD = r"\(?[A-Z][\w'’-]*\)?"
+CONNECTORS = ("and", "of", "for", "the", "on", "in", "to", "&")
+TITLE = re.compile(rf"{TITLE_WORD}(?:\s+(?:(?:{'|'.join(CONNECTORS)})\s+)*"
+                   rf"(?:{TITLE_WORD}|\(?\d+\)?))+")
+TITLE_MIN_WORDS = 3  # "UK GDPR", "Home Office", a person's name: too short to be sure of
+
+
+def unknown_titles(ask: str, mentions: Callable[[str], bool]) -> list[str]:
+    """Titles of several words in the ask (a law, a post, a scheme) that no passage of the
+    corpus mentions, as typed: the documents cannot say what that thing says or requires.
+    A sentence's first word is not part of a title ("Does the Modern Slavery Act ..."),
+    nor a year or number after it ("Modern Slavery Act 2016" is the Act)."""
+    out = []
+    for m in TITLE.finditer(ask):
+        words = m.group(0).split()
+        before = ask[:m.start()].rstrip()
+        if not before or before[-1] in ".?!:":
+            words = words[1:]
+        while words and words[0] in CONNECTORS:
+            words.pop(0)
+        while words and words[-1].strip("()").isdigit():
+            words.pop()
+        capitals = [w for w in words if w.strip("(")[:1].isupper()]
+        if len(words) >= TITLE_MIN_WORDS and len(capitals) >= 2 and \
+                not mentions(" ".join(words)):
+            out.append(" ".join(words).strip("()"))
     return out
 
 

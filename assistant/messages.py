@@ -16,6 +16,10 @@ BLOCKED_REQUEST = (
 CANNOT_ANSWER = (
     "The guidance I have doesn't answer this, so I won't guess. Please ask {contact}."
 )
+NOT_MENTIONED = (
+    "The guidance I have doesn't mention the {name}, so I won't guess what it says. Please "
+    "ask {contact}."
+)
 NOT_A_GUIDANCE_QUESTION = (
     "I answer questions about the guidance; I can't write or complete documents for you. "
     "Ask me what the guidance says about it, or ask {contact}."

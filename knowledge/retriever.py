@@ -8,6 +8,7 @@ restricted audience only to that audience (all staff only, when no audience is g
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ KEYWORD_WEIGHT = 1.0  # weight of the BM25 ranking against the dense one in the 
 # page's: more go behind them, so the answer sees each page that speaks to the question
 # (a bare "Copilot" finds the pages of each Copilot, not eight passages of one).
 PER_PAGE = 3
+NOT_WORD = re.compile(r"[^\w’']+")
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Snapshot:
     superseded: set[str] = field(default_factory=set)
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
     collection: Any = None  # what dense queries go to when ``vectors`` is None
+    words: str = ""  # every chunk's words, lower case, for ``mentions``
 
 
 def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = STAFF) -> bool:
@@ -150,9 +153,13 @@ class HybridRetriever:
         if exact and len(table):
             vectors = np.asarray(got["embeddings"], dtype=np.float32)[list(keep)]
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(1e-12)
+        # ~1 s and the corpus's size in memory at 9k chunks, off the answer's path as the
+        # keyword index is
+        words = " " + " ".join(map(words_of, table.texts)) + " "
         return Snapshot(stamp, table, KeywordIndex(table),
                         {cid: i for i, cid in enumerate(table.ids)},
-                        {e.doc_id for e in entries if e.superseded_by}, vectors, collection)
+                        {e.doc_id for e in entries if e.superseded_by}, vectors, collection,
+                        words)
 
     # -- what callers may read of the view -------------------------------------------------
     def chunks(self) -> dict[str, Stored]:
@@ -175,6 +182,10 @@ class HybridRetriever:
         """The keyword index's vocabulary (stemmed, lower-case terms)."""
         keyword = self._view().keyword
         return keyword.bm25.vocab_dict if len(keyword.table) else {}
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether some passage contains ``phrase`` as words (case and punctuation aside)."""
+        return f" {words_of(phrase)} " in self._view().words
 
     def corpus_vectors(self) -> np.ndarray | None:
         """Unit vectors of every chunk when they are held in memory (small indexes), else
@@ -239,6 +250,10 @@ class HybridRetriever:
         for row in ranked:
             found[row].score = scores[row]
         return [found[row] for row in ranked]
+
+
+def words_of(text: str) -> str:
+    return " ".join(NOT_WORD.split(text.lower())).strip()
 
 
 def page_of(meta: ChunkMeta) -> tuple[str, int | None]:

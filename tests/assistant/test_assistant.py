@@ -93,6 +93,17 @@ def test_statuses(assistant, question, status):
         assert answer.contact and answer.contact in answer.text
 
 
+def test_a_title_no_document_mentions_cannot_be_answered_and_is_named(assistant):
+    unknown = assistant.ask("What does the Data (Use and Access) Act 2025 change about sharing "
+                            "a risk assessment with the council?")
+    assert unknown.status == "cannot_answer" and unknown.citations == []
+    assert "Data (Use and Access) Act" in unknown.text and unknown.contact in unknown.text
+    # a title the guidance does mention is no reason to refuse
+    known = assistant.ask("What does the Data Sharing Policy say about emailing a risk "
+                          "assessment to the council?")
+    assert known.status == "answered"
+
+
 @pytest.mark.parametrize("question", ["Tell me about encryption.", "What is encryption?"])
 def test_one_word_topic_is_a_question_not_a_vague_one(assistant, question):
     answer = assistant.ask(question)

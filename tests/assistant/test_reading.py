@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.core import Citations
+from assistant.evidence import unknown_titles
 from assistant.extractive import Sentence, compose_quotes, split_sentences
 from assistant.followup import rewrite
 from assistant.glossary import Glossary, GlossaryError
 from assistant.reading import read
 from assistant.refusals import refusal
-from knowledge.retriever import Retrieved
+from knowledge.retriever import Retrieved, words_of
 
 
 # -- follow-ups ----------------------------------------------------------------------------
@@ -101,6 +102,21 @@ def test_plain_puts_a_message_in_the_guidance_s_words():
     assert g.plain(expanded) == g.plain("can the PoP paste his OASys into chatgpt") == \
         "can the person on probation paste his Offender Assessment System into AI tool"
     assert g.plain("nothing to replace here") == "nothing to replace here"
+
+
+@pytest.mark.parametrize(("ask", "titles"), [
+    ("what does the Data (Use and Access) Act 2025 change about SARs?",
+     ["Data (Use and Access) Act"]),
+    ("Who is the Secretary of State for Justice?", ["Secretary of State for Justice"]),
+    ("Does the Modern Slavery Act 2016 apply?", []),  # the Act, in the corpus; a year after it
+    ("is UK GDPR different", []),  # two words: an abbreviation or a name, too short to judge
+    ("Priya Venkatesan wants a copy", []),  # a person's name
+    ("ask the National Referral Mechanism team", []),
+    ("Give me a longer answer, numbered 1 to 5.", []),
+])
+def test_titles_the_corpus_never_mentions(ask, titles):
+    corpus = " modern slavery act 2015 national referral mechanism secretary of state "
+    assert unknown_titles(ask, lambda phrase: f" {words_of(phrase)} " in corpus) == titles
 
 
 @pytest.mark.parametrize("text", ["terms: [a, b]", "terms:\n  OM: ''\n", "terms: {: x",
