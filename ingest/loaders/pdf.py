@@ -56,7 +56,29 @@ def norm(text: str) -> str:
 
 def page_lines(text: str) -> list[str]:
     lines = [re.sub(r"[ \t]+", " ", ln).strip() for ln in text.split("\n")]
-    return [ln for ln in lines if ln and not PAGE_NUMBER.match(ln)]
+    return without_ghosts([ln for ln in lines if ln and not PAGE_NUMBER.match(ln)])
+
+
+GHOST_MIN_PREFIX = 15  # characters a ghost shares with the line below it
+
+
+def without_ghosts(lines: list[str]) -> list[str]:
+    """Lines without the ghosts some PDFs draw (text layers re-rendered line over line): the
+    start of the next line overprinted on the end of the previous one, as in "measures have
+    b d be ascertained whether" between "... It should be ascertained whether" and "...
+    measures have been implemented". Both real lines are there, so the ghost only repeats."""
+    out = []
+    for i, line in enumerate(lines):
+        if 0 < i < len(lines) - 1:
+            above, below = lines[i - 1], lines[i + 1]
+            pairs = enumerate(zip(line, below, strict=False))
+            shared = next((n for n, (a, b) in pairs if a != b), min(len(line), len(below)))
+            tail = line[shared:].strip()
+            if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and line != below \
+                    and above.endswith(tail):
+                continue
+        out.append(line)
+    return out
 
 
 def margin_shape(line: str) -> str:

@@ -207,6 +207,20 @@ def test_plain_text_wrapped_lines_are_joined_and_items_kept(tmp_path):
         "2.1 Return sticks to the desk.")
 
 
+def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
+    from ingest.loaders.pdf import without_ghosts
+
+    above = "breaches may justify more time. (87) It should be ascertained whether"
+    ghost = "all appropriate technological measures have b d be ascertained whether"
+    below = "all appropriate technological measures have been implemented to"
+    assert without_ghosts([above, ghost, below, "establish it."]) == \
+        [above, below, "establish it."]
+    # a line that merely starts like the next one is text, not a ghost
+    items = ["1.1 Report it to the desk.", "1.1 Report it to the desk and your manager.",
+             "Then stop."]
+    assert without_ghosts(items) == items
+
+
 def test_plain_text_numbered_headings(tmp_path):
     txt = tmp_path / "media.txt"
     txt.write_text("REMOVABLE MEDIA POLICY\n\n1. SCOPE\n\nThis covers USB sticks.\n\n"
