@@ -62,23 +62,32 @@ def page_lines(text: str) -> list[str]:
 GHOST_MIN_PREFIX = 15  # characters a ghost shares with the line below it
 
 
+def shared_prefix(a: str, b: str) -> int:
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((n for n, (x, y) in pairs if x != y), min(len(a), len(b)))
+
+
+def is_ghost(line: str, above: str, below: str) -> bool:
+    """Whether ``line`` is the next line's start (after a word or two that belong to this
+    line) overprinted on the end of the line above: "rights and freedoms ... is no longer
+    likel high risk to the rights" between "... ensure that the high risk to the" and "and
+    freedoms ... is no longer likely to materialise"."""
+    words = line.split(" ")
+    for lead in range(3):
+        head, rest = " ".join(words[:lead]), " ".join(words[lead:])
+        shared = shared_prefix(rest, below)
+        tail = rest[shared:].strip()
+        if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and rest != below and \
+                f"{above} {head}".rstrip().endswith(tail):
+            return True
+    return False
+
+
 def without_ghosts(lines: list[str]) -> list[str]:
-    """Lines without the ghosts some PDFs draw (text layers re-rendered line over line): the
-    start of the next line overprinted on the end of the previous one, as in "measures have
-    b d be ascertained whether" between "... It should be ascertained whether" and "...
-    measures have been implemented". Both real lines are there, so the ghost only repeats."""
-    out = []
-    for i, line in enumerate(lines):
-        if 0 < i < len(lines) - 1:
-            above, below = lines[i - 1], lines[i + 1]
-            pairs = enumerate(zip(line, below, strict=False))
-            shared = next((n for n, (a, b) in pairs if a != b), min(len(line), len(below)))
-            tail = line[shared:].strip()
-            if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and line != below \
-                    and above.endswith(tail):
-                continue
-        out.append(line)
-    return out
+    """Lines without the ghosts some PDFs draw (text layers re-rendered line over line; see
+    ``is_ghost``). Both real lines are there, so a ghost only repeats, garbled."""
+    return [line for i, line in enumerate(lines)
+            if not (0 < i < len(lines) - 1 and is_ghost(line, lines[i - 1], lines[i + 1]))]
 
 
 def margin_shape(line: str) -> str:

@@ -215,6 +215,11 @@ def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
     below = "all appropriate technological measures have been implemented to"
     assert without_ghosts([above, ghost, below, "establish it."]) == \
         [above, below, "establish it."]
+    # the ghost may keep a word of its own line first
+    above = "measures which ensure that the high risk to the"
+    ghost = "rights and freedoms of data subjects is no longer likel high risk to the rights"
+    below = "and freedoms of data subjects is no longer likely to materialise"
+    assert without_ghosts([above, ghost, below]) == [above, below]
     # a line that merely starts like the next one is text, not a ghost
     items = ["1.1 Report it to the desk.", "1.1 Report it to the desk and your manager.",
              "Then stop."]
