@@ -38,6 +38,10 @@ from usage.log import Asked, UsageLog
 
 log = logging.getLogger(__name__)
 LLM_SOURCES = 5  # chunks the model sees
+# Below the evidence threshold but more likely than not answerable: the refusal names the
+# closest sections, so staff can look for themselves (no quote: nothing is asserted)
+UNSURE = 0.5
+CLOSEST_SHOWN = 2
 SENTENCE_CACHE = 20_000  # sentence vectors kept (~30 MB): popular passages are embedded once
 # Passages whose sentences are embedded to judge the evidence and quote from: embedding them
 # is most of an answer's time (about 8 ms a sentence on 2 cores); the third keeps a section
@@ -286,6 +290,10 @@ class Assistant:
         evidence["probability"] = round(probability, 4)
         if probability < self.evidence.threshold:
             answer = self.cannot_answer(question, hits)
+            if probability >= UNSURE:  # not sure enough to quote, sure enough to point
+                places = list(dict.fromkeys(source_label(h) for h in hits))[:CLOSEST_SHOWN]
+                answer.text = msg.CANNOT_ANSWER_CLOSEST.format(places="; ".join(places),
+                                                               contact=answer.contact)
             answer.evidence = evidence
             return answer
 

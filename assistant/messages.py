@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-MESSAGES_VERSION = "messages-3"
+MESSAGES_VERSION = "messages-4"
 
 BLOCKED_PERSONAL_DATA = (
     "I can't help with a question that contains personal details ({kinds}). Please don't "
@@ -15,6 +15,10 @@ BLOCKED_REQUEST = (
 )
 CANNOT_ANSWER = (
     "The guidance I have doesn't answer this, so I won't guess. Please ask {contact}."
+)
+CANNOT_ANSWER_CLOSEST = (
+    "I couldn't find the answer in the guidance I have, so I won't guess. These sections come "
+    "closest, if you want to look yourself: {places}. To be sure, please ask {contact}."
 )
 NOT_MENTIONED = (
     "The guidance I have doesn't mention the {name}, so I won't guess what it says. Please "

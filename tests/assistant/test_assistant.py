@@ -93,6 +93,18 @@ def test_statuses(assistant, question, status):
         assert answer.contact and answer.contact in answer.text
 
 
+@pytest.mark.parametrize(("probability", "points"), [(0.6, True), (0.2, False)])
+def test_a_refusal_short_of_the_threshold_names_the_closest_sections(assistant, monkeypatch,
+                                                                    probability, points):
+    """Unsure (more likely than not, below the threshold): the sections, never a quote."""
+    monkeypatch.setattr(assistant.evidence, "probability", lambda values: probability)
+    answer = assistant.ask("Can I email a risk assessment to the council?")
+    assert answer.status == "cannot_answer" and answer.citations == []
+    assert answer.evidence["probability"] == probability
+    assert ("Data Sharing Policy" in answer.text) is points
+    assert answer.contact in answer.text
+
+
 def test_a_title_no_document_mentions_cannot_be_answered_and_is_named(assistant):
     unknown = assistant.ask("What does the Data (Use and Access) Act 2025 change about sharing "
                             "a risk assessment with the council?")
