@@ -87,7 +87,11 @@ def unknown_titles(ask: str, mentions: Callable[[str], bool]) -> list[str]:
     """Titles of several words in the ask (a law, a post, a scheme) that no passage of the
     corpus mentions, as typed: the documents cannot say what that thing says or requires.
     A sentence's first word is not part of a title ("Does the Modern Slavery Act ..."),
-    nor a year or number after it ("Modern Slavery Act 2016" is the Act)."""
+    nor a year or number after it ("Modern Slavery Act 2016" is the Act). An ask typed in
+    title case names nothing by its capitals."""
+    words_typed = re.findall(r"[A-Za-z][\w'’-]*", ask)
+    if sum(w[0].isupper() for w in words_typed) > len(words_typed) / 2:
+        return []
     out = []
     for m in TITLE.finditer(ask):
         words = m.group(0).split()

@@ -113,6 +113,7 @@ def test_plain_puts_a_message_in_the_guidance_s_words():
     ("Priya Venkatesan wants a copy", []),  # a person's name
     ("ask the National Referral Mechanism team", []),
     ("Give me a longer answer, numbered 1 to 5.", []),
+    ("Can I Email A Risk Assessment To The Local Council?", []),  # title case throughout
 ])
 def test_titles_the_corpus_never_mentions(ask, titles):
     corpus = " modern slavery act 2015 national referral mechanism secretary of state "
