@@ -26,7 +26,8 @@ ASKS_WHICH_KINDS = re.compile(r"\b(?:what|which)\s+(?:kinds?\s+of\s+|types?\s+of
                               r"(?:data|information)\b", re.I)
 NAME_WORD = r"(?:[A-Z][\w]*\d*|\d+)"
 COMMON_CAPITALS = {"Can", "Is", "Do", "Does", "How", "What", "Which", "Should", "I", "May",
-                   "Are", "Will", "Could", "Would", "Who", "When", "Where", "Why", "The", "A"}
+                   "Are", "Will", "Could", "Would", "Who", "When", "Where", "Why", "The", "A",
+                   "And", "But", "Also", "So", "Then", "Or"}
 
 
 def classification_options(question: str, source_texts: list[str]) -> list[str]:
@@ -62,7 +63,8 @@ def variant_options(question: str, source_texts: list[str], earlier: str = "") -
                          if n.split()[0] not in COMMON_CAPITALS and not n.endswith("ing")
                          and not n.split()[0].endswith("ing")})
         # "Requesting GitHub Copilot" is "GitHub Copilot" in a heading
-        variants = [n for n in names if not any(o != n and n.endswith(" " + o) for o in names)]
+        variants = [n for n in names if not any(o != n and n.endswith(" " + o) for o in names)
+                    and names[n] >= 2]
         qualifiers = {w.lower() for v in variants for w in v.split() if w != word}
         if len(variants) >= 2 and not qualifiers & {w.lower() for w in question.split()}:
             return sorted(variants, key=lambda v: -names[v])[:4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.clarify import variant_options
 from assistant.core import Citations
 from assistant.evidence import unknown_titles
 from assistant.extractive import Sentence, compose_quotes, split_sentences
@@ -102,6 +103,27 @@ def test_plain_puts_a_message_in_the_guidance_s_words():
     assert g.plain(expanded) == g.plain("can the PoP paste his OASys into chatgpt") == \
         "can the person on probation paste his Offender Assessment System into AI tool"
     assert g.plain("nothing to replace here") == "nothing to replace here"
+
+
+# -- which one? ------------------------------------------------------------------------------
+PRODUCTS = ["GitHub Copilot is approved for code. GitHub Copilot needs a licence.",
+            "Microsoft 365 Copilot may see OFFICIAL data. Ask before using Microsoft 365 Copilot."]
+
+
+def test_a_bare_name_the_sources_qualify_two_ways_asks_which():
+    assert variant_options("Can I use Copilot?", PRODUCTS) == [
+        "GitHub Copilot", "Microsoft 365 Copilot"]
+    assert variant_options("Can I use GitHub Copilot?", PRODUCTS) == []  # said which
+    assert variant_options("Is Copilot approved for general use?", PRODUCTS) == []
+    assert variant_options("And is it approved?", PRODUCTS, earlier="Can I use Copilot?")
+
+
+def test_a_heading_run_into_the_text_is_not_a_variant():
+    # a PDF's headings glued to the next line name "Overview ECINS" once, as no product is
+    texts = ["A case study of ECINS in Nottinghamshire Overview ECINS is a secure system.",
+             "Modern Slavery Disruption ECINS helps partners share cases. ECINS is used by 27 "
+             "agencies."]
+    assert variant_options("ECINS - who decides which agencies see a case?", texts) == []
 
 
 @pytest.mark.parametrize(("ask", "titles"), [
