@@ -281,19 +281,18 @@ class Assistant:
             return self.cannot_answer(question, hits)
         missing = unknown_titles(read(question).ask, self.retriever.mentions)
         if missing:  # what the documents never name, they cannot say anything about
-            contact = self.settings.default_contact
-            return Answer(status="cannot_answer", question=question, contact=contact,
-                          text=msg.NOT_MENTIONED.format(name=missing[0], contact=contact))
+            return self.cannot_answer(question, hits, msg.NOT_MENTIONED, name=missing[0])
         values, sentences, sims = self.measure(query, hits)
         probability = self.evidence.probability(values)
         evidence = {k: (round(v, 4) if v is not None else None) for k, v in values.items()}
         evidence["probability"] = round(probability, 4)
         if probability < self.evidence.threshold:
-            answer = self.cannot_answer(question, hits)
             if probability >= UNSURE:  # not sure enough to quote, sure enough to point
                 places = list(dict.fromkeys(source_label(h) for h in hits))[:CLOSEST_SHOWN]
-                answer.text = msg.CANNOT_ANSWER_CLOSEST.format(places="; ".join(places),
-                                                               contact=answer.contact)
+                answer = self.cannot_answer(question, hits, msg.CANNOT_ANSWER_CLOSEST,
+                                            places="; ".join(places))
+            else:
+                answer = self.cannot_answer(question, hits)
             answer.evidence = evidence
             return answer
 
@@ -345,10 +344,12 @@ class Assistant:
         markers = " ".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return cited.answer(question, f"{drafted.text} {markers}", mode="llm")
 
-    def cannot_answer(self, question: str, hits: list[Retrieved]) -> Answer:
+    def cannot_answer(self, question: str, hits: list[Retrieved],
+                      why: str = msg.CANNOT_ANSWER, **details: str) -> Answer:
+        """``why``: the message, with the contact and ``details`` filled in."""
         contact = self.settings.default_contact
         return Answer(status="cannot_answer", question=question, contact=contact,
-                      text=msg.CANNOT_ANSWER.format(contact=contact))
+                      text=why.format(contact=contact, **details))
 
     def sentence_similarities(self, query: str, texts: list[str]) -> list[float]:
         """Cosine of each sentence to the query."""
