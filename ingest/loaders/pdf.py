@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
 from config.errors import IngestError
+from ingest.loaders.pdf_type import (
+    HEADING_MAX_WORDS,
+    StyledLine,
+    heading_sizes,
+    level_by_type,
+    styled_text,
+)
 from ingest.loaders.text import heading_level
 from ingest.model import Block, ParsedDocument
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-but-readable PDFs are common
 
 CLAUSE_START = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s|\([a-z0-9]{1,4}\)\s|[•▪●◦∙·\-–]\s?\S)")
+# "... referred to in Article" then "32 of ...": the number is the reference's, not a clause's
+NEEDS_NUMBER = re.compile(r"\b(?:Article|Articles|Section|Chapter|Annex|Regulation|Directive|"
+                          r"paragraph|paragraphs|point|page|pages|No\.?)$", re.I)
 SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 # Running headers and footers ("67 Published by the Home Office March 2020", "L 119/24 EN"):
@@ -127,9 +139,11 @@ def wrapped(line: str, following: str) -> bool:
     return line.endswith((",", "-")) or bool(following[:1].islower())
 
 
-def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset()) -> list[str]:
-    """Join pypdf's wrapped lines into paragraphs; clause numbers, bullets and lines that are
-    bookmark titles start new ones."""
+def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset(),
+                    level_of: Callable[[str], int] = lambda line: 0) -> list[tuple[str, int]]:
+    """Join pypdf's wrapped lines into paragraphs, each with its heading level by type
+    (``level_of``, 0 for body text); clause numbers, bullets, lines that are bookmark titles
+    and a change of type size start new ones."""
     widths = sorted(len(ln) for ln in lines)
     full = widths[int(len(widths) * 0.8)] if widths else 80
     paras: list[list[str]] = []
@@ -139,7 +153,8 @@ def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset()) -> l
             not paras
             or norm(line) in titles
             or norm(prev) in titles
-            or CLAUSE_START.match(line)
+            or level_of(line) != level_of(prev)
+            or (CLAUSE_START.match(line) and not NEEDS_NUMBER.search(prev))
             or heading_level(line)
             or (heading_level(prev) and not wrapped(prev, line))
             or (SENTENCE_END.search(prev) and len(prev) < 0.75 * full)
@@ -154,8 +169,55 @@ def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset()) -> l
         for line in para[1:]:
             joined = joined[:-1] + line if joined.endswith("-") and joined[-2:-1].isalpha() \
                 else f"{joined} {line}"
-        out.append(joined)
+        out.append((joined, level_of(para[0])))
     return out
+
+
+# A law's article heading run into its text, as some PDFs' text layers give it: "... legal
+# claims. Article 18 Right to restriction of processing 1. The data subject shall ..."
+INLINE_ARTICLE = re.compile(r"Article \d{1,3} (?=[A-Z])")
+SENTENCE_START = re.compile(r"(?:^|[.;:] )$")
+TITLE_BEFORE_CLAUSE = re.compile(r"^([^.;:!?]{3,120}?) (?=1\.(?: |$))")
+ARTICLE_TITLE_WORDS = 15
+
+
+def article_title(after: str, starts_sentence: bool) -> str | None:
+    """The title that follows "Article 18 ": up to its first numbered paragraph ("1. "),
+    else, where the article starts a sentence, up to the next capitalised word (the text's
+    first sentence: "... mechanism In order to ..."); None when that is no title (too long,
+    runs into a sentence, or is a reference in a sentence: "in Article 30 Member States")."""
+    numbered = TITLE_BEFORE_CLAUSE.match(after)
+    if numbered:
+        title = numbered.group(1)
+    elif not starts_sentence:
+        return None
+    else:
+        words = after.split(" ")
+        title = " ".join([words[0], *itertools.takewhile(lambda w: not w[:1].isupper(),
+                                                         words[1:])])
+    if len(title.split()) > ARTICLE_TITLE_WORDS or re.search(r"[.;:!?]", title):
+        return None
+    return title
+
+
+def split_articles(para: str) -> list[tuple[str, bool]]:
+    """``para`` cut at the article headings run into it: (text, is heading) pieces."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for match in INLINE_ARTICLE.finditer(para):
+        if match.start() < at:
+            continue
+        before = para[max(0, match.start() - 2):match.start()]
+        title = article_title(para[match.end():], bool(SENTENCE_START.search(before)))
+        if title is None:
+            continue
+        if para[at:match.start()].strip():
+            pieces.append((para[at:match.start()].strip(), False))
+        pieces.append((match.group(0) + title, True))
+        at = match.end() + len(title)
+    if para[at:].strip():
+        pieces.append((para[at:].strip(), False))
+    return pieces
 
 
 def pdf_info(reader: PdfReader) -> dict[str, str]:
@@ -174,19 +236,28 @@ def pdf_info(reader: PdfReader) -> dict[str, str]:
 
 
 def page_blocks(
-    lines: list[str], marks: list[tuple[int, str]], page: int, use_patterns: bool
+    lines: list[str], marks: list[tuple[int, str]], page: int, use_patterns: bool,
+    level_of: Callable[[str], int] = lambda line: 0,
 ) -> list[Block]:
-    """A page's blocks, each bookmark placed where its title appears (else at the page top)."""
+    """A page's blocks, each bookmark placed where its title appears (else at the page top);
+    headings by type (``level_of``) or, with ``use_patterns``, by their numbering."""
     levels = {norm(t): lv for lv, t in marks}
-    paras = page_paragraphs(lines, frozenset(levels))
-    placed = {norm(p) for p in paras} & set(levels)
+    paras = page_paragraphs(lines, frozenset(levels), level_of)
+    placed = {norm(p) for p, _ in paras} & set(levels)
     blocks = [Block(t, "heading", lv, page) for lv, t in marks if norm(t) not in placed]
-    for para in paras:
+    for para, by_type in paras:
         if norm(para) in levels:
             blocks.append(Block(para, "heading", levels[norm(para)], page))
             continue
-        level = heading_level(para) if use_patterns else 0
-        blocks.append(Block(para, "heading" if level else "paragraph", level, page))
+        if by_type and len(para.split()) <= HEADING_MAX_WORDS:
+            blocks.append(Block(para, "heading", by_type, page))
+            continue
+        if not use_patterns:
+            blocks.append(Block(para, "paragraph", 0, page))
+            continue
+        for piece, is_article in split_articles(para):
+            level = 1 if is_article else heading_level(piece)
+            blocks.append(Block(piece, "heading" if level else "paragraph", level, page))
     return blocks
 
 
@@ -213,17 +284,23 @@ def load_pdf(path: Path) -> ParsedDocument:
         outline.setdefault(page_index, []).append((level, title))
 
     texts: dict[int, list[str]] = {}
+    styled: dict[int, list[StyledLine]] = {}
     for index, page in enumerate(pages):
         try:
-            texts[index] = page_lines(page.extract_text() or "")
+            text, styled[index] = styled_text(page)
+            texts[index] = page_lines(text)
         except Exception as exc:  # one bad page must not lose the document
             logging.getLogger(__name__).warning("%s page %d unreadable: %s", path, index + 1,
                                                 exc)
     running = running_lines(list(texts.values()))
+    # headings set in larger type, where the PDF has any: then numbered paragraphs are not
+    # taken for numbered headings
+    sizes = {} if outline else heading_sizes([styled.get(i, []) for i in texts])
     blocks: list[Block] = []
     for index, lines in texts.items():
         blocks.extend(page_blocks(without_running(lines, running), outline.get(index, []),
-                                  index + 1, use_patterns=not outline))
+                                  index + 1, use_patterns=not outline and not sizes,
+                                  level_of=level_by_type(styled.get(index, []), sizes)))
     if pages and not any(texts.values()):
         raise IngestError("no text layer (a scanned PDF?): run it through OCR first")
 

@@ -111,6 +111,82 @@ def test_pdf_running_headers_and_footers_are_not_headings(tmp_path):
     assert [b.page for b in doc.blocks if "Keep type" in b.text] == [1, 2, 3, 4, 5]
 
 
+def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
+    """Without an outline, a line set larger than the body is a heading (the larger the
+    type, the higher the level), numbered or not; a numbered paragraph in body type is text,
+    even where it looks like a numbered heading; a large line that ends a sentence is not."""
+    pdf = tmp_path / "statutory.pdf"
+    from fpdf import FPDF
+
+    writer = FPDF()
+    for chapter, sections in [("5. Referring adults", ["Capacity", "Informed consent"]),
+                              ("6. Referring children", ["Why refer a child?"])]:
+        writer.add_page()
+        writer.set_font("Helvetica", "", 20)
+        writer.multi_cell(0, 9, chapter, new_x="LMARGIN", new_y="NEXT")
+        for n, section in enumerate(sections, start=1):
+            writer.set_font("Helvetica", "", 15)
+            writer.multi_cell(0, 8, section, new_x="LMARGIN", new_y="NEXT")
+            writer.set_font("Helvetica", "", 11)
+            for clause in range(1, 5):
+                writer.multi_cell(0, 6, f"{chapter[0]}.{n}{clause}. Staff must record this "
+                                  f"step in the case system before the end of the day.",
+                                  new_x="LMARGIN", new_y="NEXT")
+            writer.multi_cell(0, 6, "5.9 Short numbered line", new_x="LMARGIN", new_y="NEXT")
+        writer.set_font("Helvetica", "", 15)
+        writer.multi_cell(0, 8, "Remember to record it.", new_x="LMARGIN", new_y="NEXT")
+    writer.output(str(pdf))
+    doc = load_file(pdf)
+    assert headings_of(doc) == [(1, "5. Referring adults"), (2, "Capacity"),
+                                (2, "Informed consent"), (1, "6. Referring children"),
+                                (2, "Why refer a child?")]
+    assert any(b.kind == "paragraph" and b.text == "5.9 Short numbered line"
+               for b in doc.blocks)
+
+
+def test_pdf_with_only_its_title_in_large_type_keeps_numbered_headings(tmp_path):
+    pdf = tmp_path / "policy.pdf"
+    from fpdf import FPDF
+
+    writer = FPDF()
+    writer.add_page()
+    writer.set_font("Helvetica", "", 22)
+    writer.multi_cell(0, 10, "Removable media policy", new_x="LMARGIN", new_y="NEXT")
+    writer.set_font("Helvetica", "", 11)
+    for line in ["1. Scope", "This covers USB sticks.", "2. Rules", "Only encrypted sticks."]:
+        writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+        writer.ln(2)
+    writer.output(str(pdf))
+    assert headings_of(load_file(pdf)) == [(1, "1. Scope"), (1, "2. Rules")]
+
+
+def test_pdf_article_headings_run_into_the_text():
+    """A law's text layer can run "Article N Title" into the text: it is cut out as a
+    heading, from a sentence's start or before the article's first numbered paragraph; a
+    reference inside a sentence stays text."""
+    from ingest.loaders.pdf import page_paragraphs, split_articles
+
+    assert split_articles("defence of legal claims. Article 18 Right to restriction of "
+                          "processing 1. The data subject shall have the right") == [
+        ("defence of legal claims.", False),
+        ("Article 18 Right to restriction of processing", True),
+        ("1. The data subject shall have the right", False)]
+    # no numbered paragraph: the title ends where the text's first sentence starts
+    assert split_articles("Article 63 Consistency mechanism In order to contribute") == [
+        ("Article 63 Consistency mechanism", True), ("In order to contribute", False)]
+    # after a section's heading (no full stop before it), the numbered paragraph tells
+    assert split_articles("Section 2 Security of data Article 32 Security of processing "
+                          "1. Taking into account")[1] == ("Article 32 Security of processing",
+                                                           True)
+    for text in ["as referred to in Article 30 Member States shall provide",
+                 "pursuant to Article 6(1) the controller", "Article 89 shall apply."]:
+        assert split_articles(text) == [(text, False)]
+    # a reference's number wrapped onto the next line is not a new clause
+    assert page_paragraphs(["the records referred to in Article",
+                            "30 of this Regulation shall be kept."]) == [
+        ("the records referred to in Article 30 of this Regulation shall be kept.", 0)]
+
+
 def test_docx_headings_table_and_core_properties(tmp_path):
     doc = load_file(make_docx(tmp_path / "isa.docx", title="Health ISA", author="IG Team",
                               keywords="audience=probation; review_date=2027-09-30"))
