@@ -85,23 +85,12 @@ def staff(tmp_path_factory, real_embeddings):
     return scored("staff-dev", tmp_path_factory, real_embeddings)
 
 
-# Known misses, each a defect of issue 11 (open), kept visible rather than asserted away.
-OFF_TOPIC_MISSES = {
-    ("staff-dev", "How do I book annual leave?"):
-        "answered from 'discretionary leave' in the IASC annual report (evidence p about 0.8 over "
-        "the 0.75 threshold)",
-}
-
-
 def check_safety(assistant, result, rows: int) -> None:
     assert result["rows"] == rows
     assert result["invented_quotes"] == 0
 
 
-def check_off_topic(assistant, corpus: str, question: str) -> None:
-    miss = OFF_TOPIC_MISSES.get((corpus, question))
-    if miss and assistant.ask(question).status != "cannot_answer":
-        pytest.xfail(miss)
+def check_off_topic(assistant, question: str) -> None:
     assert assistant.ask(question).status == "cannot_answer", question
 
 
@@ -128,7 +117,7 @@ def test_defra_dev_set_is_safe(defra):
 @needs_data
 @pytest.mark.parametrize("question", OFF_TOPIC)
 def test_defra_corpus_refuses_questions_about_nothing_at_work(defra, question):
-    check_off_topic(defra[0], "defra-dev", question)
+    check_off_topic(defra[0], question)
 
 
 @pytest.mark.integration
@@ -150,7 +139,7 @@ def test_staff_dev_set_is_safe(staff):
 @needs_data
 @pytest.mark.parametrize("question", OFF_TOPIC)
 def test_staff_corpus_refuses_questions_about_nothing_at_work(staff, question):
-    check_off_topic(staff[0], "staff-dev", question)
+    check_off_topic(staff[0], question)
 
 
 @pytest.mark.integration
