@@ -114,7 +114,8 @@ def test_pdf_running_headers_and_footers_are_not_headings(tmp_path):
 def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
     """Without an outline, a line set larger than the body is a heading (the larger the
     type, the higher the level), numbered or not; a numbered paragraph in body type is text,
-    even where it looks like a numbered heading; a large line that ends a sentence is not."""
+    even where it looks like a numbered heading; large type that ends a sentence or stops
+    mid-phrase is not."""
     pdf = tmp_path / "statutory.pdf"
     from fpdf import FPDF
 
@@ -135,6 +136,11 @@ def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
             writer.multi_cell(0, 6, "5.9 Short numbered line", new_x="LMARGIN", new_y="NEXT")
         writer.set_font("Helvetica", "", 15)
         writer.multi_cell(0, 8, "Remember to record it.", new_x="LMARGIN", new_y="NEXT")
+        writer.multi_cell(0, 8, "A First Responder is an organisation like the",
+                          new_x="LMARGIN", new_y="NEXT")
+        writer.set_font("Helvetica", "", 11)
+        writer.multi_cell(0, 6, "police or the local authority.", new_x="LMARGIN",
+                          new_y="NEXT")
     writer.output(str(pdf))
     doc = load_file(pdf)
     assert headings_of(doc) == [(1, "5. Referring adults"), (2, "Capacity"),
