@@ -13,10 +13,11 @@ from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, P
 
 from config.errors import IngestError
 from ingest.loaders.pdf_type import (
-    HEADING_MAX_WORDS,
     StyledLine,
     heading_sizes,
     level_by_type,
+    norm,
+    reads_as_heading,
     styled_text,
 )
 from ingest.loaders.text import heading_level
@@ -28,10 +29,6 @@ CLAUSE_START = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?\s|\([a-z0-9]{1,4}\)\s|[
 # "... referred to in Article" then "32 of ...": the number is the reference's, not a clause's
 NEEDS_NUMBER = re.compile(r"\b(?:Article|Articles|Section|Chapter|Annex|Regulation|Directive|"
                           r"paragraph|paragraphs|point|page|pages|No\.?)$", re.I)
-# large type that stops mid-phrase ("... like the Local Authority, the Police, or the") is a
-# designed page's text running on, not a heading
-RUNS_ON = re.compile(r"(?:,|\b(?:the|a|an|of|or|and|to|in|for|with|by|on|at|from|as|is|are|"
-                     r"that|which|who))$", re.I)
 SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 # Running headers and footers ("67 Published by the Home Office March 2020", "L 119/24 EN"):
@@ -64,10 +61,6 @@ def outline_entries(reader: PdfReader) -> list[tuple[int, int, str]]:
     except Exception:
         return []
     return entries
-
-
-def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def page_lines(text: str) -> list[str]:
@@ -253,7 +246,7 @@ def page_blocks(
         if norm(para) in levels:
             blocks.append(Block(para, "heading", levels[norm(para)], page))
             continue
-        if by_type and len(para.split()) <= HEADING_MAX_WORDS and not RUNS_ON.search(para):
+        if by_type and reads_as_heading(para):
             blocks.append(Block(para, "heading", by_type, page))
             continue
         if not use_patterns:

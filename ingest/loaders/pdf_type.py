@@ -24,12 +24,16 @@ MAX_LEVELS = 3
 MIN_HEADING_LINES = 3
 
 NOT_HEADING = re.compile(r"^[•▪●◦∙·\-–*]|[.,;]$")
+# large type that stops mid-phrase ("... like the Local Authority, the Police, or the") is a
+# designed page's text running on, not a heading
+RUNS_ON = re.compile(r"(?:,|\b(?:the|a|an|of|or|and|to|in|for|with|by|on|at|from|as|is|are|"
+                     r"that|which|who))$", re.I)
 
 StyledLine = tuple[str, float]  # a line of text, the size most of its characters are set in
 
 
-def key(line: str) -> str:
-    return re.sub(r"\s+", " ", line).strip().lower()
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def run_size(cm: Sequence[float], tm: Sequence[float], font_size: float) -> float:
@@ -90,6 +94,12 @@ def heading_sizes(pages: list[list[StyledLine]]) -> dict[float, int]:
 def level_by_type(lines: list[StyledLine], sizes: dict[float, int]) -> Callable[[str], int]:
     """A page's ``line -> heading level`` (0 for body text) by the line's type size. A line
     that starts an item or ends a sentence or clause is text, whatever its size."""
-    levels = {key(line): sizes.get(size, 0) for line, size in lines
+    levels = {norm(line): sizes.get(size, 0) for line, size in lines
               if not NOT_HEADING.search(line.strip())}
-    return lambda line: levels.get(key(line), 0)
+    return lambda line: levels.get(norm(line), 0)
+
+
+def reads_as_heading(paragraph: str) -> bool:
+    """Whether a paragraph set in heading type is a heading: short, and not stopping
+    mid-phrase."""
+    return len(paragraph.split()) <= HEADING_MAX_WORDS and not RUNS_ON.search(paragraph)
