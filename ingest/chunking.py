@@ -26,7 +26,7 @@ TokenCounter = Callable[[str], int]
 SENTENCE_BREAK = re.compile(
     r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-7"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-8"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass

@@ -12,7 +12,9 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
 from config.errors import IngestError
+from ingest.loaders.pdf_margins import without_margins
 from ingest.loaders.pdf_type import (
+    RUNS_ON,
     StyledLine,
     heading_sizes,
     level_by_type,
@@ -31,14 +33,6 @@ NEEDS_NUMBER = re.compile(r"\b(?:Article|Articles|Section|Chapter|Annex|Regulati
                           r"paragraph|paragraphs|point|page|pages|No\.?)$", re.I)
 SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
-# Running headers and footers ("67 Published by the Home Office March 2020", "L 119/24 EN"):
-# a page's first or last line that recurs, numbers aside, on half the pages or
-# more. Pages too short to tell margin from body are left whole: content is never dropped.
-MARGIN_LINES = 1
-RUNNING_SHARE = 0.5
-RUNNING_MIN_PAGES = 3
-
-
 def outline_entries(reader: PdfReader) -> list[tuple[int, int, str]]:
     """(page index, level, title) for every bookmark that points at a page."""
     entries: list[tuple[int, int, str]] = []
@@ -97,37 +91,6 @@ def without_ghosts(lines: list[str]) -> list[str]:
     ``is_ghost``). Both real lines are there, so a ghost only repeats, garbled."""
     return [line for i, line in enumerate(lines)
             if not (0 < i < len(lines) - 1 and is_ghost(line, lines[i - 1], lines[i + 1]))]
-
-
-def margin_shape(line: str) -> str:
-    """A header or footer line with its numbers blanked: page 12's footer is page 13's."""
-    return re.sub(r"\d+", "#", norm(line))
-
-
-def edges(lines: list[str]) -> set[int]:
-    """Where a running header or footer can be: the page's first and last lines (none on a
-    page too short to tell margin from body)."""
-    if len(lines) <= 2 * MARGIN_LINES:
-        return set()
-    return set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
-
-
-def running_lines(pages: list[list[str]]) -> frozenset[str]:
-    """Shapes of the lines repeated at the top or bottom of many pages: running headers and
-    footers, which would otherwise be read as headings and repeated in every chunk."""
-    seen: dict[str, int] = {}
-    for lines in pages:
-        for shape in {margin_shape(lines[i]) for i in edges(lines)}:
-            seen[shape] = seen.get(shape, 0) + 1
-    least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(pages))
-    return frozenset(shape for shape, n in seen.items() if n >= least)
-
-
-def without_running(lines: list[str], running: frozenset[str]) -> list[str]:
-    """``lines`` less a running header or footer in its first or last line."""
-    edge = edges(lines)
-    return [ln for i, ln in enumerate(lines)
-            if not (i in edge and margin_shape(ln) in running)]
 
 
 def wrapped(line: str, following: str) -> bool:
@@ -258,6 +221,39 @@ def page_blocks(
     return blocks
 
 
+# Where the part of a sentence run over to the next page ends: at a sentence's end, or before
+# a lettered clause ("...for data subjects; (e) the existence of ...")
+CARRIED_END = re.compile(r"[.!?;:](?=\s+(?:[\"“'(\[]?[A-Z0-9•]|\([a-z0-9]{1,4}\)\s)|$)")
+
+
+def runs_over(last: Block, first: Block) -> bool:
+    """Whether ``first``, the next page's first block, goes on with ``last``'s sentence."""
+    return (last.kind == first.kind == "paragraph" and first.page == (last.page or 0) + 1
+            and not SENTENCE_END.search(last.text)
+            and (first.text[:1].islower() or bool(RUNS_ON.search(last.text))
+                 or last.text.endswith("-")))
+
+
+def join_page_breaks(blocks: list[Block]) -> list[Block]:
+    """A sentence cut by a page break is whole on the page it starts on, so a quote of it
+    never ends "It is also" nor starts "intended further processing for ...": the next
+    page's words up to the sentence's end move to that page."""
+    out: list[Block] = []
+    for block in blocks:
+        last = out[-1] if out else None
+        if last is None or not runs_over(last, block):
+            out.append(block)
+            continue
+        end = CARRIED_END.search(block.text)
+        cut = end.end() if end else len(block.text)
+        head, rest = block.text[:cut], block.text[cut:].strip()
+        glued = last.text.endswith("-") and last.text[-2:-1].isalpha()
+        last.text = last.text[:-1] + head if glued else f"{last.text} {head}"
+        if rest:
+            out.append(Block(rest, block.kind, block.level, block.page))
+    return out
+
+
 def load_pdf(path: Path) -> ParsedDocument:
     try:
         reader = PdfReader(str(path))
@@ -289,15 +285,16 @@ def load_pdf(path: Path) -> ParsedDocument:
         except Exception as exc:  # one bad page must not lose the document
             logging.getLogger(__name__).warning("%s page %d unreadable: %s", path, index + 1,
                                                 exc)
-    running = running_lines(list(texts.values()))
+    texts = without_margins(texts)
     # headings set in larger type, where the PDF has any: then numbered paragraphs are not
     # taken for numbered headings
     sizes = {} if outline else heading_sizes([styled.get(i, []) for i in texts])
     blocks: list[Block] = []
     for index, lines in texts.items():
-        blocks.extend(page_blocks(without_running(lines, running), outline.get(index, []),
+        blocks.extend(page_blocks(lines, outline.get(index, []),
                                   index + 1, use_patterns=not outline and not sizes,
                                   level_of=level_by_type(styled.get(index, []), sizes)))
+    blocks = join_page_breaks(blocks)
     if pages and not any(texts.values()):
         raise IngestError("no text layer (a scanned PDF?): run it through OCR first")
 

@@ -111,6 +111,51 @@ def test_pdf_running_headers_and_footers_are_not_headings(tmp_path):
     assert [b.page for b in doc.blocks if "Keep type" in b.text] == [1, 2, 3, 4, 5]
 
 
+def test_pdf_footer_glued_to_the_text_goes_and_a_sentence_over_a_page_break_is_whole(
+        tmp_path):
+    """A numbered footer pypdf glues to a page's last words (and sets alone on a few pages)
+    is taken off them; words that start most pages with no number ("Code of ...") are the
+    page's text. A sentence cut by a page break is whole on the page it starts on, and the
+    next page's text starts at the sentence after it."""
+    pdf = tmp_path / "regulation.pdf"
+    from fpdf import FPDF
+
+    pages = [("Code of conduct: records.", "Keep a copy of every disclosure for"),
+             ("six years. Then destroy them.", "The request is then decided by the"),
+             ("Home Office within one month. Tell the person.",
+              "Every page of this regulation is filed."),
+             ("Code of conduct: appeals.", "A note is kept of the"),
+             ("reasons for the decision; (a) the date of it.", "Code of conduct: reviews.")]
+    writer = FPDF()
+    writer.set_font("Helvetica", "", 11)
+    for n, (first, last) in enumerate(pages, start=1):
+        writer.add_page()
+        for line in [first, f"Rule {n} applies to every team in the region.",
+                     f"{last} 4.5.2016 L 119/{n + 20} EN"]:
+            writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            writer.ln(4)
+    for n in range(6, 9):  # pages whose footer stands alone
+        writer.add_page()
+        for line in [f"Rule {n} applies to every team in the region.",
+                     "Teams keep their own records.", f"4.5.2016 L 119/{n + 20} EN"]:
+            writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            writer.ln(4)
+    writer.output(str(pdf))
+    doc = load_file(pdf)
+    text = {n: " ".join(b.text for b in doc.blocks if b.page == n) for n in range(1, 9)}
+    assert not any("L 119" in t or "4.5.2016" in t for t in text.values())
+    assert text[1].endswith("Keep a copy of every disclosure for six years.")
+    assert text[2].startswith("Then destroy them.")
+    assert text[2].endswith("The request is then decided by the Home Office within one month.")
+    assert text[3].startswith("Tell the person.")
+    assert text[3].endswith("Every page of this regulation is filed.")
+    assert text[4].startswith("Code of conduct: appeals.")  # the page before ended its sentence
+    assert text[4].endswith("A note is kept of the reasons for the decision;")
+    assert text[5].startswith("(a) the date of it.")
+    assert text[1].startswith("Code of conduct: records.")
+    assert text[5].endswith("Code of conduct: reviews.")
+
+
 def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
     """Without an outline, a line set larger than the body is a heading (the larger the
     type, the higher the level), numbered or not; a numbered paragraph in body type is text,

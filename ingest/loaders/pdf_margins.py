@@ -1,0 +1,128 @@
+"""Running headers and footers of a PDF's pages, found by recurring and taken out.
+
+A page's first or last line that recurs, numbers aside, on half the pages or more is a running
+header or footer ("67 Published by the Home Office March 2020"). Some text layers glue the
+footer to the page's last words instead ("... health-related purposes 4.5.2016 L" then
+"119/10 EN"): then words that end (or start) half the pages or more, numbers aside, are the
+footer (header) when their number changes from page to page and they stand as a line of
+their own on a few pages. Otherwise words that recur at a page's start are as often its text:
+"Code of" of "Code of Practice: Toolkit", "L 119/21 EN Official Journal 1." of a header
+followed by a numbered heading. Pages too short to tell margin from body are left whole:
+content is never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from ingest.loaders.pdf_type import norm
+
+MARGIN_LINES = 1
+RUNNING_SHARE = 0.5
+RUNNING_MIN_PAGES = 3
+END_LINES = 3  # a glued footer is looked for in this many lines at each end of a page
+END_WORDS = range(2, 9)  # and is this many words long (one word alone is too often text)
+
+
+def margin_shape(text: str) -> str:
+    """A header or footer with its numbers blanked: page 12's footer is page 13's."""
+    return re.sub(r"\d+", "#", norm(text))
+
+
+def edges(lines: list[str]) -> set[int]:
+    """Where a running header or footer can be: the page's first and last lines (none on a
+    page too short to tell margin from body)."""
+    if len(lines) <= 2 * MARGIN_LINES:
+        return set()
+    return set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
+
+
+def recurring(shapes_per_page: Iterable[set[str]], pages: int) -> frozenset[str]:
+    seen = Counter(shape for shapes in shapes_per_page for shape in shapes)
+    least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * pages)
+    return frozenset(shape for shape, n in seen.items() if n >= least)
+
+
+def running_lines(pages: list[list[str]]) -> frozenset[str]:
+    """Shapes of the lines repeated at the top or bottom of many pages."""
+    return recurring(({margin_shape(lines[i]) for i in edges(lines)} for lines in pages),
+                     len(pages))
+
+
+def without_running(lines: list[str], running: frozenset[str]) -> list[str]:
+    """``lines`` less a running header or footer in its first or last line."""
+    edge = edges(lines)
+    return [ln for i, ln in enumerate(lines)
+            if not (i in edge and margin_shape(ln) in running)]
+
+
+def end_words(lines: list[str], at_end: bool) -> list[str]:
+    """The words of the page's last (or first) few lines, in reading order."""
+    part = lines[-END_LINES:] if at_end else lines[:END_LINES]
+    return " ".join(part).split()
+
+
+def end_runs(lines: list[str], at_end: bool) -> dict[str, str]:
+    """The page's first (or last) few words, by their shape, for each length."""
+    if len(lines) <= 2 * MARGIN_LINES:
+        return {}
+    words = end_words(lines, at_end)
+    runs = (" ".join(words[-n:] if at_end else words[:n]) for n in END_WORDS if n < len(words))
+    return {margin_shape(run): run for run in runs}
+
+
+def numbered_running(pages: list[list[str]], at_end: bool) -> frozenset[str]:
+    runs = [end_runs(lines, at_end) for lines in pages]
+    shapes = recurring((set(r) for r in runs), len(pages))
+    alone = Counter(margin_shape(lines[-1 if at_end else 0]) for lines in pages
+                    if len(lines) > 2 * MARGIN_LINES)
+    return frozenset(shape for shape in shapes if "#" in shape
+                     and alone[shape] >= RUNNING_MIN_PAGES
+                     and len({r[shape] for r in runs if shape in r}) > 1)
+
+
+def running_ends(pages: list[list[str]]) -> tuple[frozenset[str], frozenset[str]]:
+    """Shapes of the numbered words that start, and that end, many pages: (headers,
+    footers)."""
+    return numbered_running(pages, at_end=False), numbered_running(pages, at_end=True)
+
+
+def cut_words(lines: list[str], count: int, at_end: bool) -> list[str]:
+    """``lines`` less ``count`` words at their end (or start), across line breaks."""
+    lines = list(lines)
+    while count and lines:
+        i = -1 if at_end else 0
+        words = lines[i].split(" ")
+        take = min(count, len(words))
+        count -= take
+        rest = " ".join(words[:-take] if at_end else words[take:])
+        if rest:
+            lines[i] = rest
+        else:
+            del lines[i]
+    return lines
+
+
+def without_running_ends(lines: list[str], headers: frozenset[str], footers: frozenset[str]
+                         ) -> list[str]:
+    """``lines`` less the longest running header at their start and footer at their end."""
+    for at_end, shapes in ((True, footers), (False, headers)):
+        if not shapes or len(lines) <= 2 * MARGIN_LINES:
+            continue
+        words = end_words(lines, at_end)
+        longest = next((n for n in reversed(END_WORDS) if n < len(words) and margin_shape(
+            " ".join(words[-n:] if at_end else words[:n])) in shapes), 0)
+        lines = cut_words(lines, longest, at_end)
+    return lines
+
+
+def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
+    """Every page's lines less its running header and footer, glued or whole lines. Both
+    are found on the pages as they are, so a line that recurs inside the body (numbers
+    aside) and ends up last once the footer is gone is kept."""
+    running = running_lines(list(pages.values()))
+    headers, footers = running_ends(list(pages.values()))
+    return {i: without_running(without_running_ends(lines, headers, footers), running)
+            for i, lines in pages.items()}
