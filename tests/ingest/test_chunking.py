@@ -75,6 +75,24 @@ def test_long_text_split_within_window_with_exact_spans(tmp_path):
     assert [c.metadata["chunk_index"] for c in chunks] == list(range(len(chunks)))
 
 
+def test_a_long_sentence_of_lettered_points_is_chunked_at_a_point(tmp_path):
+    """A law's sentence too long for one chunk breaks before one of its points ("; (e) the
+    existence of ..."), never in the middle of a phrase; short points stay packed together."""
+    points = "; ".join(f"({letter}) the {word} of the processing and of the personal data "
+                       f"concerned, in the view of the controller and of the authority"
+                       for letter, word in zip("abcdefghij", ["purpose", "nature", "context",
+                                               "scope", "risk", "form", "time", "place",
+                                               "cost", "means"], strict=True))
+    sentence = f"The controller shall take into account: {points}."
+    doc = ParsedDocument(tmp_path / "law.pdf", "pdf", [Block(sentence, page=3)], title="Law")
+    chunks = chunk(doc, target=120)
+    bodies = [chunk_body(c) for c in chunks]
+    assert len(bodies) > 1 and "".join(bodies).replace(" ", "") == sentence.replace(" ", "")
+    assert bodies[0].startswith("The controller shall take into account: (a)")
+    assert all(b.startswith("(") for b in bodies[1:])
+    assert all(b.count("(") >= 2 for b in bodies[1:-1])  # points packed, not one per chunk
+
+
 def test_every_chunk_carries_citation_metadata(tmp_path):
     md = tmp_path / "policy.md"
     md.write_text("---\nid: dsp\ntitle: Data Sharing Policy\nowner: IG\nversion: '3.0'\n"
