@@ -11,12 +11,17 @@ from assistant.terms import content_terms, coverage
 from knowledge.metadata_fields import chunk_body
 from knowledge.retriever import Retrieved
 
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
+# a sentence's end, not a clause number's ("... prohibited. 2. Paragraph 1 shall ...")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!\s\d\.)(?<!\s\d\d\.)(?<!\d\.\d\.)"
+                          r"(?<!\d\.\d\d\.)[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
 DANGLING = re.compile(r"^(?:it|this|that|they|these|those|he|she|such)\b", re.I)
 MIN_SENTENCE_CHARS = 25
 LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)]|\|)\s*")
 MAX_QUOTES = 3  # sentences (or whole list items / table rows) quoted
 MAX_LIST_ITEMS = 6  # items quoted after a sentence that introduces a list
+# A numbered line longer than this is a paragraph (a PDF's "4.5. A First Responder ... It is
+# also ..."), not a list item: it is quoted sentence by sentence, its number with the first.
+ITEM_MAX_CHARS = 300
 CLOSE = 0.85  # a sentence this close to the best one's score says more of the answer
 
 
@@ -36,7 +41,7 @@ def split_sentences(body: str) -> list[str]:
     """Sentences, with each list item and table row whole on its own; verbatim slices."""
     out = []
     for line in body.split("\n"):
-        if LIST_ITEM.match(line):
+        if LIST_ITEM.match(line) and len(line.strip()) <= ITEM_MAX_CHARS:
             text = line.strip()
             if len(text) >= 8:
                 out.append(text)

@@ -21,15 +21,18 @@ from knowledge.metadata_fields import ChunkMeta, join_tags
 
 TokenCounter = Callable[[str], int]
 
-# A sentence ends at . ! ? ; : before a capital, and every line ends one; a list item's
-# number ("3. Do this") is not a sentence, so a long list never loses a step's number. A law's
-# long sentence breaks before its lettered points too ("...; (e) the existence of ..."), so
-# a chunk of it starts at a point, not mid-phrase.
+# A sentence ends at . ! ? ; : before a capital, and every line ends one; a list item's or
+# clause's number ("3. Do this", "... prohibited. 2. Paragraph 1 ...") is not a sentence, so
+# a chunk never ends with the next clause's number. A law's long sentence breaks before its
+# lettered points too ("...; (e) the existence of ..."), so a chunk of it starts at a point,
+# not mid-phrase.
 SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])\s+(?=[\"“'(\[]?[A-Z0-9•\-])|\n+"
+    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])(?<!\s\d[.)])(?<!\s\d\d[.)])"
+    r"(?<!\d\.\d[.)])(?<!\d\.\d\d[.)])\s+"
+    r"(?=[\"“'(\[]?[A-Z0-9•\-])|\n+"
     r"|(?<=[;:,])\s+(?=\([a-z]{1,4}\)\s)", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-9"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-10"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass

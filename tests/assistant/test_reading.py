@@ -196,6 +196,20 @@ def test_list_items_and_table_rows_stay_whole():
                                      "A closing sentence that is long enough."]
 
 
+def test_a_long_numbered_paragraph_is_quoted_by_sentence_with_each_clause_number():
+    """A PDF's numbered paragraph is not a list item: its sentences are quoted one by one,
+    and a clause's number ("2.") stays with the sentence it starts."""
+    first = ("1. Processing of personal data revealing racial or ethnic origin, political "
+             "opinions, religious or philosophical beliefs, or trade union membership shall "
+             "be prohibited.")
+    second = ("2. Paragraph 1 shall not apply if one of the following applies to the "
+              "processing carried out by the controller or on its behalf.")
+    third = "4.5. A First Responder Organisation is an authority authorised to refer."
+    body = f"{first} {second} {third} It is also one means of ensuring support.\n- short."
+    assert split_sentences(body) == [first, second, third,
+                                     "It is also one means of ensuring support.", "- short."]
+
+
 def test_answer_comes_from_the_best_document_in_document_order_with_its_list():
     a = hit("a1", "Send it by secure email only. Before sending anything, always check:\n"
             "- the address\n- the classification marking", "policy", "Sharing", 3)

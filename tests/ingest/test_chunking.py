@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,16 @@ def test_a_long_sentence_of_lettered_points_is_chunked_at_a_point(tmp_path):
     assert bodies[0].startswith("The controller shall take into account: (a)")
     assert all(b.startswith("(") for b in bodies[1:])
     assert all(b.count("(") >= 2 for b in bodies[1:-1])  # points packed, not one per chunk
+
+
+def test_a_chunk_never_ends_with_the_next_clauses_number(tmp_path):
+    clauses = " ".join(f"{n}. The controller shall keep record {n} of the processing, with "
+                       f"the purposes, the categories of data and the time limits for erasure."
+                       for n in range(1, 13))
+    doc = ParsedDocument(tmp_path / "law.pdf", "pdf", [Block(clauses, page=1)], title="Law")
+    bodies = [chunk_body(c) for c in chunk(doc, target=60)]
+    assert len(bodies) > 2
+    assert all(re.match(r"\d+\. The controller", b) and b.endswith("erasure.") for b in bodies)
 
 
 def test_every_chunk_carries_citation_metadata(tmp_path):
