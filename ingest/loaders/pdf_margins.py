@@ -1,14 +1,14 @@
 """Running headers and footers of a PDF's pages, found by recurring and taken out.
 
-A page's first or last line that recurs, numbers aside, on half the pages or more is a running
-header or footer ("67 Published by the Home Office March 2020"). Some text layers glue the
-footer to the page's last words instead ("... health-related purposes 4.5.2016 L" then
-"119/10 EN"): then words that end (or start) half the pages or more, numbers aside, are the
-footer (header) when their number changes from page to page and they stand as a line of
-their own on a few pages. Otherwise words that recur at a page's start are as often its text:
-"Code of" of "Code of Practice: Toolkit", "L 119/21 EN Official Journal 1." of a header
-followed by a numbered heading. Pages too short to tell margin from body are left whole:
-content is never dropped.
+A page's first or last line that recurs, numbers aside, on half the pages (or half the
+left-hand or right-hand pages) or more is a running header or footer ("67 Published by the
+Home Office March 2020"). Some text layers glue the footer to the page's last words instead
+("... health-related purposes 4.5.2016 L" then "119/10 EN"): then words that end (or start)
+half the pages or more, numbers aside, are the footer (header) when their number changes from
+page to page and they stand as a line of their own on a few pages. Otherwise words that recur
+at a page's start are as often its text: "Code of" of "Code of Practice: Toolkit", "L 119/21
+EN Official Journal 1." of a header followed by a numbered heading. Pages too short to tell
+margin from body are left whole: content is never dropped.
 """
 
 from __future__ import annotations
@@ -39,16 +39,22 @@ def edges(lines: list[str]) -> set[int]:
     return set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
 
 
-def recurring(shapes_per_page: Iterable[set[str]], pages: int) -> frozenset[str]:
-    seen = Counter(shape for shapes in shapes_per_page for shape in shapes)
-    least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * pages)
-    return frozenset(shape for shape, n in seen.items() if n >= least)
+def recurring(shapes_per_page: Iterable[set[str]]) -> frozenset[str]:
+    """Shapes on half the pages or more, or on half the left-hand or right-hand pages (a
+    printed document's running header is often the title on one side, the chapter on the
+    other)."""
+    pages = list(shapes_per_page)
+    found: set[str] = set()
+    for side in (pages, pages[0::2], pages[1::2]):
+        seen = Counter(shape for shapes in side for shape in shapes)
+        least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(side))
+        found |= {shape for shape, n in seen.items() if n >= least}
+    return frozenset(found)
 
 
 def running_lines(pages: list[list[str]]) -> frozenset[str]:
     """Shapes of the lines repeated at the top or bottom of many pages."""
-    return recurring(({margin_shape(lines[i]) for i in edges(lines)} for lines in pages),
-                     len(pages))
+    return recurring({margin_shape(lines[i]) for i in edges(lines)} for lines in pages)
 
 
 def without_running(lines: list[str], running: frozenset[str]) -> list[str]:
@@ -75,7 +81,7 @@ def end_runs(lines: list[str], at_end: bool) -> dict[str, str]:
 
 def numbered_running(pages: list[list[str]], at_end: bool) -> frozenset[str]:
     runs = [end_runs(lines, at_end) for lines in pages]
-    shapes = recurring((set(r) for r in runs), len(pages))
+    shapes = recurring(set(r) for r in runs)
     alone = Counter(margin_shape(lines[-1 if at_end else 0]) for lines in pages
                     if len(lines) > 2 * MARGIN_LINES)
     return frozenset(shape for shape in shapes if "#" in shape

@@ -156,6 +156,31 @@ def test_pdf_footer_glued_to_the_text_goes_and_a_sentence_over_a_page_break_is_w
     assert text[5].endswith("Code of conduct: reviews.")
 
 
+def test_pdf_running_headers_that_alternate_between_left_and_right_pages_go(tmp_path):
+    """A printed document's header is the title on one side and the part on the other: each
+    is on fewer than half the pages, yet a running header."""
+    pdf = tmp_path / "toolkit.pdf"
+    from fpdf import FPDF
+
+    writer = FPDF()
+    writer.set_font("Helvetica", "", 11)
+    writer.add_page()
+    writer.multi_cell(0, 6, "Guide to Tackling Abuses in Supply Chains: a toolkit")  # cover
+    for n in range(2, 10):
+        writer.add_page()
+        header = "Code of Practice: Toolkit" if n % 2 else "Guide to Tackling Abuses"
+        for line in [header, f"Step {n} is to check the supplier's contracts.",
+                     f"Record what you find in contract {'ABCDEFGHIJ'[n - 1]}."]:
+            writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            writer.ln(4)
+    writer.output(str(pdf))
+    blocks = load_file(pdf).blocks
+    text = " ".join(b.text for b in blocks if b.page != 1)
+    assert "Code of Practice" not in text and "Guide to Tackling" not in text
+    assert text.count("Record what you find") == 8 and "Step 9 is to check" in text
+    assert blocks[0].text.startswith("Guide to Tackling Abuses in Supply Chains")
+
+
 def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
     """Without an outline, a line set larger than the body is a heading (the larger the
     type, the higher the level), numbered or not; a numbered paragraph in body type is text,
