@@ -33,6 +33,8 @@ NEEDS_NUMBER = re.compile(r"\b(?:Article|Articles|Section|Chapter|Annex|Regulati
                           r"paragraph|paragraphs|point|page|pages|No\.?)$", re.I)
 SENTENCE_END = re.compile(r"[.:;!?)\]”\"']$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+
+
 def outline_entries(reader: PdfReader) -> list[tuple[int, int, str]]:
     """(page index, level, title) for every bookmark that points at a page."""
     entries: list[tuple[int, int, str]] = []
