@@ -22,6 +22,8 @@ MAX_LIST_ITEMS = 6  # items quoted after a sentence that introduces a list
 # A numbered line longer than this is a paragraph (a PDF's "4.5. A First Responder ... It is
 # also ..."), not a list item: it is quoted sentence by sentence, its number with the first.
 ITEM_MAX_CHARS = 300
+PARAGRAPH_NUMBER = re.compile(r"^\s*\d{1,2}\.\d{1,3}\.?\s")  # "4.5. ": a paragraph, not an item
+UNFINISHED = re.compile(r"[\w,]$")  # a sentence that stops before its end
 CLOSE = 0.85  # a sentence this close to the best one's score says more of the answer
 
 
@@ -41,7 +43,8 @@ def split_sentences(body: str) -> list[str]:
     """Sentences, with each list item and table row whole on its own; verbatim slices."""
     out = []
     for line in body.split("\n"):
-        if LIST_ITEM.match(line) and len(line.strip()) <= ITEM_MAX_CHARS:
+        if LIST_ITEM.match(line) and len(line.strip()) <= ITEM_MAX_CHARS \
+                and not PARAGRAPH_NUMBER.match(line):
             text = line.strip()
             if len(text) >= 8:
                 out.append(text)
@@ -63,7 +66,18 @@ def candidate_sentences(hits: list[Retrieved], max_sources: int) -> list[Sentenc
     sources = [h for h in hits if not h.meta.get("summary")][:max_sources]
     return [Sentence(hit, rank, text)
             for rank, hit in enumerate(sources)
-            for text in split_sentences(body_of(hit))]
+            for text in quotable_sentences(hit)]
+
+
+def quotable_sentences(hit: Retrieved) -> list[str]:
+    """A passage's sentences less a PDF chunk's last one when a page break cut it short
+    ("If possible and appropriate, the First"): half a sentence says half a thing."""
+    body = body_of(hit)
+    sentences = split_sentences(body)
+    if hit.meta.get("format") == "pdf" and len(sentences) > 1 and \
+            body.rstrip().endswith(sentences[-1]) and UNFINISHED.search(sentences[-1]):
+        sentences.pop()
+    return sentences
 
 
 def score_sentences(

@@ -8,7 +8,7 @@ import pytest
 from assistant.clarify import variant_options
 from assistant.core import Citations
 from assistant.evidence import unknown_titles
-from assistant.extractive import Sentence, compose_quotes, split_sentences
+from assistant.extractive import Sentence, compose_quotes, quotable_sentences, split_sentences
 from assistant.followup import rewrite
 from assistant.glossary import Glossary, GlossaryError
 from assistant.reading import read
@@ -208,6 +208,18 @@ def test_a_long_numbered_paragraph_is_quoted_by_sentence_with_each_clause_number
     body = f"{first} {second} {third} It is also one means of ensuring support.\n- short."
     assert split_sentences(body) == [first, second, third,
                                      "It is also one means of ensuring support.", "- short."]
+
+
+def test_a_pdf_chunks_sentence_cut_by_the_page_end_is_not_quoted():
+    body = ("5.40. If another organisation has already notified the Home Office, an additional "
+            "notification is not required. If possible and appropriate, the First")
+    pdf = Retrieved("p1", body, {"format": "pdf", "page": 45}, 1.0)
+    assert quotable_sentences(pdf) == [
+        "5.40. If another organisation has already notified the Home Office, an additional "
+        "notification is not required."]
+    note = "Send it by secure email only. Ask the data protection officer if unsure"
+    assert quotable_sentences(Retrieved("m1", note, {"format": "markdown"}, 1.0))[-1] == \
+        "Ask the data protection officer if unsure"  # Markdown: a sentence as written
 
 
 def test_answer_comes_from_the_best_document_in_document_order_with_its_list():
