@@ -12,8 +12,8 @@ from knowledge.metadata_fields import chunk_body
 from knowledge.retriever import Retrieved
 
 # a sentence's end, not a clause number's ("... prohibited. 2. Paragraph 1 shall ...")
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!\s\d\.)(?<!\s\d\d\.)(?<!\d\.\d\.)"
-                          r"(?<!\d\.\d\d\.)[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!^\d\.)(?<!^\d\d\.)(?<![.;:]\s\d\.)(?<![.;:]\s\d\d\.)"
+                          r"(?<!\d\.\d\.)(?<!\d\.\d\d\.)[\"”')\]]?\s+(?=[\"“'(\[]?[A-Z0-9])")
 DANGLING = re.compile(r"^(?:it|this|that|they|these|those|he|she|such)\b", re.I)
 MIN_SENTENCE_CHARS = 25
 LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)]|\|)\s*")
@@ -70,12 +70,14 @@ def candidate_sentences(hits: list[Retrieved], max_sources: int) -> list[Sentenc
 
 
 def quotable_sentences(hit: Retrieved) -> list[str]:
-    """A passage's sentences less a PDF chunk's last one when a page break cut it short
-    ("If possible and appropriate, the First"): half a sentence says half a thing."""
+    """A passage's sentences less a PDF chunk's last one when it stops mid-sentence, as where
+    a page break cut it ("If possible and appropriate, the First"): half a sentence says half
+    a thing. A list item without a full stop is whole."""
     body = body_of(hit)
     sentences = split_sentences(body)
     if hit.meta.get("format") == "pdf" and len(sentences) > 1 and \
-            body.rstrip().endswith(sentences[-1]) and UNFINISHED.search(sentences[-1]):
+            body.rstrip().endswith(sentences[-1]) and UNFINISHED.search(sentences[-1]) and \
+            not is_item(sentences[-1]):
         sentences.pop()
     return sentences
 

@@ -23,16 +23,17 @@ TokenCounter = Callable[[str], int]
 
 # A sentence ends at . ! ? ; : before a capital, and every line ends one; a list item's or
 # clause's number ("3. Do this", "... prohibited. 2. Paragraph 1 ...") is not a sentence, so
-# a chunk never ends with the next clause's number. A law's long sentence breaks before its
-# lettered points too ("...; (e) the existence of ..."), so a chunk of it starts at a point,
-# not mid-phrase.
+# a chunk never ends with the next clause's number (a number right after a sentence's end
+# is one; "in Article 6. The" ends a sentence). A law's long sentence breaks before its
+# lettered points too ("...; (e) the existence of ...", ", (a) ..."), so a chunk of it
+# starts at a point, not mid-phrase.
 SENTENCE_BREAK = re.compile(
-    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])(?<!\s\d[.)])(?<!\s\d\d[.)])"
+    r"(?<=[.!?;:])(?<!^\d[.)])(?<!^\d\d[.)])(?<![.;:]\s\d[.)])(?<![.;:]\s\d\d[.)])"
     r"(?<!\d\.\d[.)])(?<!\d\.\d\d[.)])\s+"
     r"(?=[\"“'(\[]?[A-Z0-9•\-])|\n+"
     r"|(?<=[;:,])\s+(?=\([a-z]{1,4}\)\s)", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-11"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-12"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass

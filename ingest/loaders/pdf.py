@@ -223,9 +223,10 @@ def page_blocks(
     return blocks
 
 
-# Where the part of a sentence run over to the next page ends: at a sentence's end, or before
-# a lettered clause ("...for data subjects; (e) the existence of ...")
-CARRIED_END = re.compile(r"[.!?;:](?=\s+(?:[\"“'(\[]?[A-Z0-9•]|\([a-z0-9]{1,4}\)\s)|$)")
+# Where the part of a sentence run over to the next page ends: at a sentence's end (not an
+# abbreviation's: "Art. 6"), or before a lettered clause ("...for data subjects; (e) ...")
+CARRIED_END = re.compile(r"(?<!\bArt)(?<!\bNo)(?<!\bpp)(?<!\bp)(?<!\be\.g)(?<!\bi\.e)(?<!\bcf)"
+                         r"[.!?;:](?=\s+(?:[\"“'(\[]?[A-Z0-9•]|\([a-z0-9]{1,4}\)\s)|$)")
 
 
 def runs_over(last: Block, first: Block) -> bool:
@@ -239,7 +240,8 @@ def runs_over(last: Block, first: Block) -> bool:
 def join_page_breaks(blocks: list[Block]) -> list[Block]:
     """A sentence cut by a page break is whole on the page it starts on, so a quote of it
     never ends "It is also" nor starts "intended further processing for ...": the next
-    page's words up to the sentence's end move to that page."""
+    page's words up to the sentence's end move to that page (``blocks`` are changed in
+    place)."""
     out: list[Block] = []
     for block in blocks:
         last = out[-1] if out else None

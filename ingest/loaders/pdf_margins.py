@@ -1,7 +1,7 @@
 """Running headers and footers of a PDF's pages, found by recurring and taken out.
 
-A page's first or last line that recurs, numbers aside, on half the pages (or half the
-left-hand or right-hand pages) or more is a running header or footer ("67 Published by the
+A page's first or last line that recurs, numbers aside, on half the pages or more (or on
+nearly all the left-hand or right-hand pages) is a running header or footer ("67 Published by the
 Home Office March 2020"). Some text layers glue the footer to the page's last words instead
 ("... health-related purposes 4.5.2016 L" then "119/10 EN"): then words that end (or start)
 half the pages or more, numbers aside, are the footer (header) when their number changes from
@@ -22,6 +22,10 @@ from ingest.loaders.pdf_type import norm
 MARGIN_LINES = 1
 RUNNING_SHARE = 0.5
 RUNNING_MIN_PAGES = 3
+# A header on one side only (left- or right-hand pages) is on nearly all of that side's
+# pages: three "Article N" headings on a ten-page law's odd pages are not a running header.
+SIDE_SHARE = 0.8
+SIDE_MIN_PAGES = 4
 END_LINES = 3  # a glued footer is looked for in this many lines at each end of a page
 END_WORDS = range(2, 9)  # and is this many words long (one word alone is too often text)
 
@@ -40,14 +44,16 @@ def edges(lines: list[str]) -> set[int]:
 
 
 def recurring(shapes_per_page: Iterable[set[str]]) -> frozenset[str]:
-    """Shapes on half the pages or more, or on half the left-hand or right-hand pages (a
-    printed document's running header is often the title on one side, the chapter on the
-    other)."""
+    """Shapes on half the pages or more, or on nearly all the left-hand or right-hand pages
+    (a printed document's running header is often the title on one side, the chapter on the
+    other). ``shapes_per_page``: one set per page, in page order, empty for a page not read."""
     pages = list(shapes_per_page)
     found: set[str] = set()
-    for side in (pages, pages[0::2], pages[1::2]):
+    for side, share, fewest in ((pages, RUNNING_SHARE, RUNNING_MIN_PAGES),
+                                (pages[0::2], SIDE_SHARE, SIDE_MIN_PAGES),
+                                (pages[1::2], SIDE_SHARE, SIDE_MIN_PAGES)):
         seen = Counter(shape for shapes in side for shape in shapes)
-        least = max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(side))
+        least = max(fewest, share * len(side))
         found |= {shape for shape, n in seen.items() if n >= least}
     return frozenset(found)
 
@@ -128,7 +134,8 @@ def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
     """Every page's lines less its running header and footer, glued or whole lines. Both
     are found on the pages as they are, so a line that recurs inside the body (numbers
     aside) and ends up last once the footer is gone is kept."""
-    running = running_lines(list(pages.values()))
-    headers, footers = running_ends(list(pages.values()))
-    return {i: without_running(without_running_ends(lines, headers, footers), running)
+    in_order = [pages.get(i, []) for i in range(max(pages, default=-1) + 1)]
+    running = running_lines(in_order)
+    headers, footers = running_ends(in_order)
+    return {i: without_running_ends(without_running(lines, running), headers, footers)
             for i, lines in pages.items()}

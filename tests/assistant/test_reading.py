@@ -208,6 +208,15 @@ def test_a_long_numbered_paragraph_is_quoted_by_sentence_with_each_clause_number
     body = f"{first} {second} {third} It is also one means of ensuring support.\n- short."
     assert split_sentences(body) == [first, second, third,
                                      "It is also one means of ensuring support.", "- short."]
+    law = ("12. The controller shall keep the records this Regulation requires of every "
+           "processing operation it carries out, as set out in Article 33. The processor "
+           "shall notify the controller without undue delay after becoming aware of it. "
+           "It shall also keep every record it makes of such notifications for six years.")
+    assert split_sentences(law)[:2] == [
+        "12. The controller shall keep the records this Regulation requires of every "
+        "processing operation it carries out, as set out in Article 33.",
+        "The processor shall notify the controller without undue delay after becoming aware "
+        "of it."]
 
 
 def test_a_pdf_chunks_sentence_cut_by_the_page_end_is_not_quoted():
@@ -217,6 +226,9 @@ def test_a_pdf_chunks_sentence_cut_by_the_page_end_is_not_quoted():
     assert quotable_sentences(pdf) == [
         "5.40. If another organisation has already notified the Home Office, an additional "
         "notification is not required."]
+    steps = "Follow these steps at once:\n- Call the police on 999\n- Tell the safeguarding lead"
+    assert quotable_sentences(Retrieved("p2", steps, {"format": "pdf"}, 1.0))[-1] == \
+        "- Tell the safeguarding lead"  # a list item needs no full stop
     note = "Send it by secure email only. Ask the data protection officer if unsure"
     assert quotable_sentences(Retrieved("m1", note, {"format": "markdown"}, 1.0))[-1] == \
         "Ask the data protection officer if unsure"  # Markdown: a sentence as written

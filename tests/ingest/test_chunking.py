@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
-from ingest.chunking import chunk_document
+from ingest.chunking import SENTENCE_BREAK, chunk_document
 from ingest.metadata import build_metadata
 from ingest.model import Block, ParsedDocument
 from knowledge.embeddings import model_info, token_counter
@@ -102,6 +102,9 @@ def test_a_chunk_never_ends_with_the_next_clauses_number(tmp_path):
     bodies = [chunk_body(c) for c in chunk(doc, target=60)]
     assert len(bodies) > 2
     assert all(re.match(r"\d+\. The controller", b) and b.endswith("erasure.") for b in bodies)
+    # a sentence that ends with a number still ends there
+    assert SENTENCE_BREAK.split("It is laid down in Article 6. The controller keeps it.") == [
+        "It is laid down in Article 6.", "The controller keeps it."]
 
 
 def test_every_chunk_carries_citation_metadata(tmp_path):

@@ -181,6 +181,15 @@ def test_pdf_running_headers_that_alternate_between_left_and_right_pages_go(tmp_
     assert blocks[0].text.startswith("Guide to Tackling Abuses in Supply Chains")
 
 
+def test_headings_on_a_few_pages_of_one_side_are_not_running_headers():
+    """Three "Article N" headings that open odd pages of a ten-page law are its text."""
+    from ingest.loaders.pdf_margins import running_lines
+
+    pages = [[f"Article {n}" if n in (0, 2, 4) else f"Recital {n} of the law", "Body text.",
+              f"Closing words of page {n}."] for n in range(10)]
+    assert "article #" not in running_lines(pages)
+
+
 def test_pdf_headings_by_type_size_and_numbered_paragraphs_are_text(tmp_path):
     """Without an outline, a line set larger than the body is a heading (the larger the
     type, the higher the level), numbered or not; a numbered paragraph in body type is text,
