@@ -129,10 +129,16 @@ def page_paragraphs(lines: list[str], titles: frozenset[str] = frozenset(),
     for para in paras:
         joined = para[0]
         for line in para[1:]:
-            joined = joined[:-1] + line if joined.endswith("-") and joined[-2:-1].isalpha() \
-                else f"{joined} {line}"
+            joined = run_on(joined, line)
         out.append((joined, level_of(para[0])))
     return out
+
+
+def run_on(text: str, following: str) -> str:
+    """``text`` going on with ``following``: a word hyphenated at the break is one word."""
+    if text.endswith("-") and text[-2:-1].isalpha():
+        return text[:-1] + following
+    return f"{text} {following}"
 
 
 # A law's article heading run into its text, as some PDFs' text layers give it: "... legal
@@ -251,8 +257,7 @@ def join_page_breaks(blocks: list[Block]) -> list[Block]:
         end = CARRIED_END.search(block.text)
         cut = end.end() if end else len(block.text)
         head, rest = block.text[:cut], block.text[cut:].strip()
-        glued = last.text.endswith("-") and last.text[-2:-1].isalpha()
-        last.text = last.text[:-1] + head if glued else f"{last.text} {head}"
+        last.text = run_on(last.text, head)
         if rest:
             out.append(Block(rest, block.kind, block.level, block.page))
     return out

@@ -35,10 +35,15 @@ def margin_shape(text: str) -> str:
     return re.sub(r"\d+", "#", norm(text))
 
 
+def has_margins(lines: list[str]) -> bool:
+    """Whether the page is long enough to tell its margins from its body."""
+    return len(lines) > 2 * MARGIN_LINES
+
+
 def edges(lines: list[str]) -> set[int]:
     """Where a running header or footer can be: the page's first and last lines (none on a
     page too short to tell margin from body)."""
-    if len(lines) <= 2 * MARGIN_LINES:
+    if not has_margins(lines):
         return set()
     return set(range(MARGIN_LINES)) | set(range(len(lines) - MARGIN_LINES, len(lines)))
 
@@ -78,7 +83,7 @@ def end_words(lines: list[str], at_end: bool) -> list[str]:
 
 def end_runs(lines: list[str], at_end: bool) -> dict[str, str]:
     """The page's first (or last) few words, by their shape, for each length."""
-    if len(lines) <= 2 * MARGIN_LINES:
+    if not has_margins(lines):
         return {}
     words = end_words(lines, at_end)
     runs = (" ".join(words[-n:] if at_end else words[:n]) for n in END_WORDS if n < len(words))
@@ -89,7 +94,7 @@ def numbered_running(pages: list[list[str]], at_end: bool) -> frozenset[str]:
     runs = [end_runs(lines, at_end) for lines in pages]
     shapes = recurring(set(r) for r in runs)
     alone = Counter(margin_shape(lines[-1 if at_end else 0]) for lines in pages
-                    if len(lines) > 2 * MARGIN_LINES)
+                    if has_margins(lines))
     return frozenset(shape for shape in shapes if "#" in shape
                      and alone[shape] >= RUNNING_MIN_PAGES
                      and len({r[shape] for r in runs if shape in r}) > 1)
@@ -121,11 +126,9 @@ def without_running_ends(lines: list[str], headers: frozenset[str], footers: fro
                          ) -> list[str]:
     """``lines`` less the longest running header at their start and footer at their end."""
     for at_end, shapes in ((True, footers), (False, headers)):
-        if not shapes or len(lines) <= 2 * MARGIN_LINES:
-            continue
-        words = end_words(lines, at_end)
-        longest = next((n for n in reversed(END_WORDS) if n < len(words) and margin_shape(
-            " ".join(words[-n:] if at_end else words[:n])) in shapes), 0)
+        runs = end_runs(lines, at_end)
+        longest = max((len(run.split()) for shape, run in runs.items() if shape in shapes),
+                      default=0)
         lines = cut_words(lines, longest, at_end)
     return lines
 
