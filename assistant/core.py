@@ -20,13 +20,15 @@ from assistant.clarify import classification_options, options_text, variant_opti
 from assistant.evidence import EvidenceModel, lexical, signals, unknown_titles
 from assistant.extractive import body_of, candidate_sentences, compose_quotes, score_sentences
 from assistant.followup import rewrite
+from assistant.for_a_person import wants_a_person
 from assistant.glossary import Glossary
 from assistant.guard import GUARD_MARGIN, check
 from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
-from assistant.refusals import refusal, task_request
+from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
+from assistant.request_examples import RequestExamples
 from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, stem
 from config.audiences import STAFF, readers
@@ -48,27 +50,6 @@ SENTENCE_CACHE = 20_000  # sentence vectors kept (~30 MB): popular passages are 
 # split over two chunks whole ("How do I reset my MFA?" in the sample)
 SENTENCE_SOURCES = 3
 
-# "Can I speak to someone?", "put me through to the DPO", "can someone review my case?"
-ASKS_FOR_PERSON = re.compile(
-    r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:one|person|human|"
-    r"real person|someone|somebody|colleague|adviser|advisor|expert)\b|\bescalate\b|"
-    r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b|\bput me (?:through|in touch)\b|"
-    r"\bwho (?:do|should|can) (?:i|we) (?:speak|talk) to\b|"
-    r"\b(?:can|could|will) (?:someone|somebody|a person|a human) (?:review|look at|check|"
-    r"help|call|ring|contact)\b|\bi (?:want|need|would like|'d like) to (?:speak|talk)\b",
-    re.I,
-)
-# Judgements about the asker's own case or work are for a person, not the guidance:
-# discipline, appeals, whether they will be fined or blamed, what suits their own project.
-ASKS_FOR_JUDGEMENT = re.compile(
-    r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
-    r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b|"
-    r"\b(?:have|has) (?:i|we) (?:got )?(?:grounds|a case)\b|\bgrounds (?:to|for) (?:an )?appeal\b|"
-    r"\b(?:appeal|challenge) (?:my|our|the) (?:\w+ )?(?:decision|warning|dismissal|refusal|"
-    r"outcome|sanction)\b|\b(?:am i|are we) (?:going to|gonna|likely to) (?:get |be )?"
-    r"(?:fined|sacked|dismissed|disciplined|sued|prosecuted|blamed)\b",
-    re.I,
-)
 FOLLOW_UP_START = re.compile(
     r"^\s*(?:and|but|also|what about|how about|what if|then|so|ok(?:ay)?|same for|"
     r"is that|does that|and if|it is|it's|which ones?|give me|can you|please)\b", re.I)
@@ -100,6 +81,7 @@ class Assistant:
         self.retriever = HybridRetriever(self.kb)
         self.evidence = evidence or EvidenceModel.load()
         self.glossary = Glossary.load(settings.glossary_file)
+        self.requests = RequestExamples(self.sentence_vectors, self.kb.model.model_id)
         self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -180,19 +162,13 @@ class Assistant:
         # summarise is refused as such
         refused = refusal(kept) or refusal(said)
         if refused is not None:
-            return Answer(status="blocked", question=question, timings_ms=timings,
-                          text=msg.BLOCKED_REQUEST.format(reason=refused.reason,
-                                                          where=refused.where))
+            return blocked_request(question, refused, timings)
         if len(question) > limit:  # a pasted document, not a question: nothing searched
             text = msg.TOO_LONG.format(length=len(question), limit=limit)
             return Answer(status="need_more_detail", question=guarded.redacted[:limit] + "…",
                           text=text, follow_up=text, timings_ms=timings)
-        if (ASKS_FOR_PERSON.search(question) or ASKS_FOR_JUDGEMENT.search(question)
-                or any(t.search(said) for t in self.escalation_topics)):
-            return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
-                          contact=self.settings.default_contact,
-                          text=msg.TALK_TO_A_PERSON.format(
-                              contact=self.settings.default_contact))
+        if wants_a_person(question) or any(t.search(said) for t in self.escalation_topics):
+            return self.for_a_person(question, timings)
 
         if task_request(question):
             contact = self.settings.default_contact
@@ -204,11 +180,23 @@ class Assistant:
                                        audiences=audiences, vector=self.text_vector(query))
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
-        answer = self.compose(question, query, hits, earlier)
+        # worded unlike the patterns above, but meaning the same
+        request = self.requests.kind(self.text_vector(kept), ranked)
+        if request == "instructions":
+            answer = blocked_request(question, INSTRUCTIONS, timings)
+        elif request == "for_a_person":
+            answer = self.for_a_person(question, timings)
+        else:
+            answer = self.compose(question, query, hits, earlier)
         answer.retrieved = [h.chunk_id for h in ranked]
         lap("compose")
         answer.timings_ms = timings
         return answer
+
+    def for_a_person(self, question: str, timings: dict[str, float]) -> Answer:
+        contact = self.settings.default_contact
+        return Answer(status="talk_to_a_person", question=question, timings_ms=timings,
+                      contact=contact, text=msg.TALK_TO_A_PERSON.format(contact=contact))
 
     def search_query(self, question: str, earlier: list[str]) -> str:
         """What is searched for: the ask read out of the message (first) with its story, in
@@ -410,6 +398,11 @@ class Citations:
         return Answer(status="answered", question=question, text=text, citations=self.items,
                       chunks_used=list(self.numbers), chunk_hashes=self.hashes, mode=mode,
                       prompt_version=PROMPT_VERSION if mode == "llm" else MESSAGES_VERSION)
+
+
+def blocked_request(question: str, refused: Refusal, timings: dict[str, float]) -> Answer:
+    return Answer(status="blocked", question=question, timings_ms=timings,
+                  text=msg.BLOCKED_REQUEST.format(reason=refused.reason, where=refused.where))
 
 
 def source_label(hit: Retrieved) -> str:

@@ -20,6 +20,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.person_names import PAIR, SURNAME_FIRST, name_spans
+from assistant.terms import STOP
+
 # Words that say "this is about a person in our care / someone specific".
 PERSON_ROLE = (
     r"prisoner|offender|inmate|detainee|resident|person on probation|probationer|pop|"
@@ -79,6 +82,8 @@ today tomorrow last next week month year inside outside pathway pathways program
 programmes course courses profile profiles photograph identity identification voice video
 """
 COMMON_AFTER_ROLE = frozenset(_COMMON_WORDS.split())
+# words that never start or end a name typed with nothing around it
+NEVER_IN_NAMES = frozenset(COMMON_AFTER_ROLE | NOT_NAMES | STOP | set(PERSON_ROLE.split("|")))
 
 
 GUARD_MARGIN = 200  # characters guarded past the question-length limit (see Assistant.ask)
@@ -210,6 +215,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
      re.compile(rf"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z]{SEP}[A-CEGHJ-NPR-TW-Z]"
                 rf"{GAP}{SEP}{GAP}\d{SEP}\d{GAP}{SEP}{GAP}\d{SEP}\d{GAP}{SEP}{GAP}\d{SEP}\d"
                 rf"{GAP}{SEP}{GAP}[A-D]\b", re.I)),
+    ("National Insurance number",  # never-issued prefixes too ("QQ 12 34 56 C"), in capitals
+     re.compile(rf"\b[A-Z]{SEP}[A-Z]{GAP}{SEP}{GAP}\d{SEP}\d{GAP}{SEP}{GAP}\d{SEP}\d{GAP}{SEP}"
+                rf"{GAP}\d{SEP}\d{GAP}{SEP}{GAP}[A-D]\b")),
     ("postcode",
      re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.I)),
     ("postcode",  # outside the official letter ranges ("ZZ3 8PL"), in capitals only
@@ -398,6 +406,7 @@ def find_in_normalised(text: str) -> list[Finding]:
             words = m.group(1).split()
             if words and not any(w.lower() in NOT_NAMES for w in words):
                 found.append(Finding("name", m.start(1), m.end(1)))
+    found.extend(Finding("name", start, end) for start, end in name_spans(text, NEVER_IN_NAMES))
     for m in NAME_AFTER_ROLE.finditer(text):
         words = [w for w in (m.group(1), m.group(2)) if w]
         if not all(looks_like_name(w) for w in words):
@@ -418,6 +427,16 @@ LOOSE_PRISON = re.compile(r"\b[A-Z][ \t./-]{0,3}(?:\d[ \t./-]{0,3}){4}[A-Z][ \t.
                           re.I)
 LOOSE_NI = re.compile(r"\b[A-Z][ \t./-]{0,3}[A-Z](?:[ \t./-]{0,3}\d){6}[ \t./-]{0,3}[A-D]\b", re.I)
 NI_CONTEXT = re.compile(r"\b(?:ni|nino|national[ \t]insurance)\b[\s\w.#:-]{0,25}$", re.I)
+NHS_CONTEXT = re.compile(r"\bnhs\b[\s\w.#:-]{0,15}$", re.I)
+LOOSE_NHS = re.compile(r"(?<![\d])\d(?:[ \t./-]{0,2}\d){9}(?![ \t./-]{0,2}\d)")
+POSTCODE_CONTEXT = re.compile(r"\b(?:post ?code|address|lives? (?:at|in)|living at|staying at)"
+                              r"\b[\s\w.#:,-]{0,25}$", re.I)
+LOOSE_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b", re.I)
+# a person's case: "case ref PRB-2023-004512", "case no T20237788", "CRN X123456"
+CASE_REF_CONTEXT = re.compile(
+    r"\b(?:(?:case|crime|court|custody|booking|nomis|delius|probation)[ \t]{0,2}(?:ref(?:erence)?|"
+    r"no|number|num|id)\.?|crn|urn)[ \t]{0,2}[:#]?[ \t]{0,2}$", re.I)
+LOOSE_CASE_REF = re.compile(r"\b(?:[A-Z]{1,4}[/-]?)?\d[\w/-]{3,20}\b", re.I)
 LOOSE_PNC = re.compile(r"\b(?:\d{2}|\d{4})[ \t./\\-]{1,3}\d{1,7}[ \t./-]{0,3}[A-Z]\b", re.I)
 
 
@@ -425,9 +444,14 @@ def loose_identifiers(text: str) -> list[Finding]:
     found = []
     for kind, pattern, context in (("prison number", LOOSE_PRISON, PRISON_CONTEXT),
                                    ("PNC number", LOOSE_PNC, PNC_CONTEXT),
-                                   ("National Insurance number", LOOSE_NI, NI_CONTEXT)):
+                                   ("National Insurance number", LOOSE_NI, NI_CONTEXT),
+                                   # labelled: test-range numbers fail the check digit
+                                   ("NHS number", LOOSE_NHS, NHS_CONTEXT),
+                                   ("postcode", LOOSE_POSTCODE, POSTCODE_CONTEXT),
+                                   ("case reference", LOOSE_CASE_REF, CASE_REF_CONTEXT)):
         for m in pattern.finditer(text):
-            if context.search(text[max(0, m.start() - 40):m.start()]):
+            if context.search(text[max(0, m.start() - 40):m.start()]) and (
+                    kind != "case reference" or sum(c.isdigit() for c in m.group(0)) >= 4):
                 found.append(Finding(kind, m.start(), m.end()))
     return found
 
@@ -457,5 +481,7 @@ def check(text: str) -> GuardResult:
 ALL_PATTERNS: list[re.Pattern[str]] = [
     *(p for _, p in PATTERNS), PHONE, NHS, DATE_NUMERIC, DATE_ISO, *DATE_WORDS, DOB_WORDS,
     PERSON_WORDS, *NAMED_PERSON, NAME_AFTER_ROLE, NAME_AFTER_TITLE, AFTER_NAME, PASTED_RECORD,
-    PRISON_CONTEXT, PNC_CONTEXT, NI_CONTEXT, LOOSE_PRISON, LOOSE_PNC, LOOSE_NI,
+    PRISON_CONTEXT, PNC_CONTEXT, NI_CONTEXT, LOOSE_PRISON, LOOSE_PNC, LOOSE_NI, NHS_CONTEXT,
+    LOOSE_NHS, POSTCODE_CONTEXT, LOOSE_POSTCODE, CASE_REF_CONTEXT, LOOSE_CASE_REF, PAIR,
+    SURNAME_FIRST,
 ]

@@ -15,34 +15,87 @@ import re
 from dataclasses import dataclass
 
 # -- changing or revealing the instructions ----------------------------------------------
-_OVERRIDE_VERB = r"(?:ignore|disregard|forget|override|bypass|set aside|turn off)"
+# Four kinds, each in the words any such attempt uses rather than one message's: setting
+# Guide's rules aside, a persona without them, a claim of authority to lift them, and asking
+# to see them. "Guide's" is what keeps a policy question out: "can I ignore the removable
+# media policy?" names a policy, "ignore your rules" names Guide's.
+_SET_ASIDE = r"(?:ignore|disregard|forget|override|bypass|set aside)"
+# weaker verbs ("remove all the restrictions on USB sticks?" asks about a policy): only with
+# a possessive that can only be Guide's ("your restrictions")
+_CHANGE = (r"(?:skip|drop|lift|remove|suspend|turn off|switch off|get round|get around|"
+           r"work around|stop (?:following|using|applying)|rewrite|change|relax|loosen|break)")
+_CONSTRAINT = (r"(?:instructions?|rules?|guidelines?|prompts?|guardrails?|restrictions?|"
+               r"programming|constraints?|filters?|limits?|limitations?|safeguards?|"
+               r"safety (?:settings|checks)|boundaries)")
+_YOUR = r"(?:your|ur)(?:\s+(?:own|usual|normal|standard|built-in))?"
 # whose rules: Guide's own ("your rules", "the previous instructions"), never a policy's
-_GUIDES = (r"(?:your|all(?: of)?(?: the| your)?|(?:the|any|these) (?:previous|prior|earlier|"
-           r"above|hidden|system|original|initial|safety))")
-_RULES = (rf"{_GUIDES}\s+(?:\w+\s+){{0,2}}?(?:instructions?|rules?|guidelines?|prompts?|"
-          r"guardrails?|restrictions?|programming|constraints?)")
+_GUIDES = (rf"(?:{_YOUR}|all(?: of)?(?: the| your)?|(?:the|any|these|those) (?:previous|prior|"
+           r"earlier|above|hidden|system|original|initial|safety))")
+_FREE = (r"(?:without|with no|no|free of|free from)\s+(?:any\s+)?(?:of\s+)?(?:your\s+|"
+         r"the\s+)?(?:rules|filters?|restrictions|limits|limitations|guardrails|censorship|"
+         r"safeguards|constraints|boundaries)")
+_UNBOUND = r"(?:not|no longer|never)\s+(?:\w+\s+)?(?:bound|limited|restricted|constrained)\s+by"
+_NEED_NOT_FOLLOW = (r"(?:do(?:es)?n'?t|do(?:es)? not|no longer|never) (?:have|need) to (?:follow|"
+                    r"obey|stick to|keep to)")
+_PERSONA = (r"(?:you(?:'re| are|re| r)? now|from now on,? you(?:'re| are| will be)?|pretend "
+            r"(?:to be|you(?:'re| are|re)?)|act as(?: if)?|role-?play(?: as)?|imagine "
+            r"you(?:'re| are|re)?|let'?s play a game|play the (?:role|part) of|"
+            r"you(?:'re| are|re) no longer)")
+_PERSONA_FREE = (rf"(?:unrestricted|unfiltered|uncensored|jailbr(?:eak|oken)|{_FREE}|"
+                 r"anything goes|can (?:say|answer|do) anything|(?:isn'?t|is not|aren'?t|are not|"
+                 r"not) (?:a bot|an? (?:ai|assistant|chatbot))|(?-i:DAN)|evil|rogue|"
+                 r"(?:do(?:es)?n'?t|do(?:es)? not|never) (?:care about|follow|bother with|"
+                 r"worry about|stick to) (?:the |any |your )?(?:rules|guidance|policies|"
+                 r"restrictions))")
+_AUTHORITY = (r"(?:i(?:'m| am)?\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|give you "
+              r"(?:permission|clearance|authority))|(?:has|have|is|are|been)\s+(?:approved|"
+              r"authori[sz]ed|signed (?:it )?off|cleared|given (?:you )?permission)|"
+              r"(?:you have|you've got|you now have) (?:my )?(?:permission|clearance|authority)|"
+              r"new rule from)")
 _REVEAL_VERB = (r"(?:reveal|show|print|output|repeat|display|tell|give|share|dump|list|"
-                r"paste|read out|recite|leak|expose)")
-_SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|config)|"
-           r"the\s+(?:system\s+prompt|prompt you|instructions you)|"
-           r"(?:system|hidden|secret|internal|initial)\s+(?:prompt|instructions|configuration))")
+                r"paste|read out|recite|leak|expose|copy|write out|send)")
+_SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|config|"
+           r"system message|programming)|"
+           r"the\s+(?:system\s+(?:prompt|message)|prompt you|instructions you|rules you)|"
+           r"(?:system|hidden|secret|initial|developer|pre-?)\s*(?:prompt|instructions|"
+           r"configuration)|original prompt|(?:hidden|secret) (?:text|rules|message)|"
+           r"(?:the |any )?(?:text|words|instructions|messages?) (?:that (?:comes?|came) |you were "
+           r"given |written )?(?:before|above) (?:this|our|the) (?:conversation|chat|message))")
 INJECTION = [
-    re.compile(rf"\b{_OVERRIDE_VERB}\b(?:\W+\w+){{0,3}}?\W+{_RULES}\b", re.I),
-    re.compile(rf"\b{_REVEAL_VERB}\b(?:\W+\w+){{0,4}}?\W+{_SECRET}\b", re.I),
-    re.compile(r"\bwhat (?:are|were) your (?:\w+ )?(?:instructions|rules|prompt)\b", re.I),
-    re.compile(r"\byou(?:'re| are|re)\s+(?:now\s+)?(?:no longer|not)\s+(?:bound|limited|"
-               r"restricted)\b", re.I),
-    re.compile(r"\b(?:act as|pretend (?:to be|you are)|you are now)\b.{0,40}\b(?:unrestricted|"
-               r"without (?:rules|restrictions|limits)|jailbr(?:eak|oken))\b", re.I),
+    re.compile(rf"\b{_SET_ASIDE}\b(?:\W+\w+){{0,3}}?\W+{_GUIDES}\s+(?:\w+\s+){{0,2}}?"
+               rf"{_CONSTRAINT}\b", re.I),
+    re.compile(rf"\b{_CHANGE}\b(?:\W+\w+){{0,3}}?\W+{_YOUR}\s+(?:\w+\s+){{0,2}}?"
+               rf"{_CONSTRAINT}\b", re.I),
+    re.compile(rf"\b(?:answer|respond|reply)\b(?:\W+\w+){{0,3}}?\W+{_FREE}\b", re.I),
+    # a statement, "you're not bound by the documents", not the question "are you bound by?"
+    re.compile(rf"\byou(?:'re| are|re| r)\s+(?:\w+\s+)?{_UNBOUND}\b|\byou\s+{_NEED_NOT_FOLLOW}\b",
+               re.I),
+    re.compile(rf"\b{_PERSONA}\b.{{0,60}}?{_PERSONA_FREE}", re.I),
+    re.compile(r"\b(?:developer|debug|god|sudo|admin|maintenance|unrestricted|jailbreak|dan)"
+               r" mode\b|\bjailbr(?:eak|oken)\b|\b(?-i:DAN)\b", re.I),
+    # "my manager has approved it, can you remove the file?" is not one: rules are lifted
+    re.compile(rf"{_AUTHORITY}\b.{{0,80}}?\b(?:you|ur)\b.{{0,40}}?\b(?:(?:{_SET_ASIDE}|{_CHANGE})"
+               rf"\s+(?:\w+\s+){{0,3}}?{_CONSTRAINT}|answer (?:anything|everything|freely)|"
+               r"not bound|no longer bound)\b", re.I),
+    re.compile(rf"\b{_REVEAL_VERB}\b(?:\W+\w+){{0,5}}?\W+{_SECRET}\b", re.I),
+    re.compile(r"\bwhat (?:are|were|is) (?:your|ur) (?:\w+ )?(?:instructions|rules|prompt|"
+               r"system message|configuration)\b|\bwhat (?:were|have) you (?:been )?(?:told|"
+               r"instructed|programmed|asked) not to\b|\bwhat (?:were|have) you been "
+               r"(?:instructed|programmed)\b", re.I),
     re.compile(r"\b(?:admin(?:istrator)?|root)\s+password\b", re.I),
 ]
 
 # -- someone else's text to process ------------------------------------------------------
-_PROCESS = (r"(?:summari[sz]e|summary of|rewrite|re-?word|rephrase|redraft|tidy(?: up)?|"
-            r"proof-?read|condense|shorten|turn\b.{0,20}\binto|convert\b.{0,20}\binto|"
-            r"write up|bullet(?: point)?s?\b|improve the wording of)")
+_PROCESS = (r"(?:summari[sz]e|summary of|sum up|rewrite|re-?word|rephrase|paraphrase|redraft|"
+            r"tidy(?: up)?|clean up|polish|proof-?read|condense|shorten|simplify|translate|"
+            r"(?:turn|convert|put|make)\b.{0,40}\binto|write up|minute|bullet(?: point)?s?\b|"
+            r"key points|action points|improve the wording of|"
+            r"make (?:this|it|these|that)\b.{0,30}?\b(?:sound|more|less|\w{3,}e?r)\b|"
+            r"(?:check|correct|fix) (?:the |my |its )?(?:spelling|grammar|wording))")
 PROCESS_REQUEST = re.compile(rf"\b{_PROCESS}", re.I)
-PASTE_MIN_WORDS = 40  # a pasted block: this many words beyond the request itself
+PASTE_MIN_WORDS = 40  # a block after "...:" on one line: this many words beyond the request
+PASTE_MIN_LINE_WORDS = 20  # a block of lines of its own (an email, notes): this many words,
+PASTE_LIST = (3, 12)  # or this many lines (a list of points) with this many words
 
 
 @dataclass(frozen=True)
@@ -87,18 +140,23 @@ def task_request(text: str) -> bool:
 
 
 def pasted_block(text: str) -> bool:
-    """A request to process text followed (or preceded) by a block of it: a long message
-    whose bulk is not a question, split from the request by a line break or a colon."""
+    """A request to process text with a block of it: lines of their own before or after the
+    request's line, or a long run after a colon; a block that asks questions is a question."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > 1:
+        for request, block in ((lines[0], lines[1:]), (lines[-1], lines[:-1])):
+            if PROCESS_REQUEST.search(request):
+                lines_needed, words_needed = PASTE_LIST
+                return is_block("\n".join(block), PASTE_MIN_LINE_WORDS) or (
+                    len(block) >= lines_needed and is_block("\n".join(block), words_needed))
+        return False
     request = PROCESS_REQUEST.search(text)
-    if request is None:
-        return False
-    parts = re.split(r"\n\s*\n|\n|:\s", text, maxsplit=1)
-    if len(parts) < 2:
-        return False
-    head, block = parts
-    if not PROCESS_REQUEST.search(head):  # the request may come after the block
-        block, head = head, block
-    return len(re.findall(r"\w+", block)) >= PASTE_MIN_WORDS and block.count("?") <= 1
+    colon = text.find(": ", request.end() if request else len(text))
+    return request is not None and colon >= 0 and is_block(text[colon + 2:], PASTE_MIN_WORDS)
+
+
+def is_block(text: str, min_words: int) -> bool:
+    return len(re.findall(r"\w+", text)) >= min_words and text.count("?") <= 1
 
 
 def refusal(text: str) -> Refusal | None:

@@ -31,6 +31,18 @@ from assistant.guard import check, nhs_check_digit_ok
         ("Is Mr Patel allowed visits?", "name"),
         ("Can I email Sarah Jones's risk assessment to the council?", "name"),
         ("Here is my colleague's sickness record, is this personal data?", "pasted record"),
+        # test data's never-issued prefixes are still someone's number in the form
+        ("TN 44 71 02 B is on the form, ok to scan it?", "National Insurance number"),
+        # a labelled test-range NHS number fails the check digit but is still one
+        ("nhs number 999 111 2222 - gp is asking", "NHS number"),
+        ("post code zz9 4qt, can i put it on the referral", "postcode"),
+        ("case no 2024/00917 - can the victim's family have the outcome?", "case reference"),
+        ("CRN: B604112 - do i attach it to the email", "case reference"),
+        # names with nothing before them to say so
+        ("Olumide Adeyemi told me he is using again, can i tell his GP?", "name"),
+        ("can i pass on that joanna kowalski has moved in with her partner", "name"),
+        ("hamish macleod's risk level went up, who needs to know", "name"),
+        ("NGUYEN, Thi - is she entitled to see her file?", "name"),
     ],
 )
 def test_identifiers_blocked_and_redacted(question, kind):
@@ -64,6 +76,13 @@ def test_identifiers_blocked_and_redacted(question, kind):
         "Can a prisoner, in general, see the policy?",
         "Can the prisoner, Probation Service and council all see it?",
         "What happened in 2024 by law?",
+        # words that are also names, and places and bodies named like people
+        "is there a grace period for returning the laptop?",
+        "does the mark scheme for the course count as personal data?",
+        "who runs the West Midlands Anti-Slavery Network?",
+        "is kali linux allowed on a work laptop?",
+        "Can Early Years settings share with the MASH?",
+        "case no. 5 in the toolkit - what happened next?",
     ],
 )
 def test_general_questions_pass(question):

@@ -1,0 +1,63 @@
+"""Messages that are for a person, not the guidance: asking for one, or asking for a judgement
+about the asker's own case (their discipline, grievance, appeal or claim, whether they will
+be fined or blamed, what suits their own project).
+
+Each pattern names a kind of request in the words such requests use. "Can I speak to the
+police?" asks whether something is allowed, so a person asked for is a helper (someone, a
+human, an adviser, a team), never a party the guidance is about.
+"""
+
+from __future__ import annotations
+
+import re
+
+# who may be asked for: "someone", "a real person", "someone in information governance"
+_HELPER = (r"(?:some(?:one|body)|(?:an? |the )?(?:real |actual |live |proper )?"
+           r"(?:person|human|people|colleague|adviser|advisor|expert|member of staff)|"
+           r"(?:a |an )?(?:real|actual|live) (?:one|person|human))")
+_TALK = r"(?:speak|talk|chat)\s+(?:to|with)"
+ASKS_FOR_PERSON = re.compile(
+    rf"\b{_TALK}\s+{_HELPER}\b|\bescalate\b|"
+    r"\bcontact (?:a|an|the) (?:person|human|team|expert)\b|\bput me (?:through|in touch)\b|"
+    r"\bwho (?:do|should|can|could) (?:i|we) (?:speak|talk) to\b|"
+    rf"\b(?:is there|are there|got) (?:any(?:one|body)|{_HELPER})\b.{{0,40}}\b(?:i|we) "
+    rf"(?:can|could) {_TALK}\b|"
+    r"\b(?:can|could|will) (?:someone|somebody|a person|a human|you get someone|you get "
+    r"somebody) (?:to )?(?:review|look at|check|help|call|ring|phone|contact|email|"
+    r"get back to)\b|"
+    # "I need to speak to someone", not "do I need to speak to the DPO first?"
+    r"(?<!do )(?<!should )(?<!would )\bi (?:want|need|would like|'d like|wanna) to "
+    r"(?:speak|talk)\b|"
+    r"\b(?:real|actual|live) (?:person|human)\b|\bhuman (?:please|pls|plz)\b",
+    re.I,
+)
+# the asker's own case: their outcome, their proceedings, their claim
+_OUTCOME = (r"(?:fined|sacked|dismissed|disciplined|blamed|sued|prosecuted|struck off|"
+            r"suspended|punished|investigated|in trouble|held (?:personally )?(?:liable|"
+            r"responsible))")
+_PROCEEDINGS = (r"(?:grievance|disciplinary|tribunal|capability (?:hearing|process|meeting)|"
+                r"misconduct (?:hearing|investigation|meeting)|written warning|final warning|"
+                r"dismissal|appeal hearing)")
+ASKS_FOR_JUDGEMENT = re.compile(
+    r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
+    r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b|"
+    r"\b(?:have|has|do) (?:i|we) (?:got |have )?(?:grounds|a case|a claim|a good case)\b|"
+    r"\bgrounds (?:to|for) (?:an )?appeal\b|"
+    r"\b(?:appeal|challenge) (?:my|our|the) (?:\w+ )?(?:decision|warning|dismissal|refusal|"
+    r"outcome|sanction|review|grading|score)\b|"
+    rf"\b(?:am i|are we) (?:going to|gonna|likely to) (?:get |be )?{_OUTCOME}|"
+    rf"\b(?:(?:will|would) i|i'?ll|i will) (?:personally )?(?:get |be )?{_OUTCOME}|"
+    rf"\bmy (?:own )?{_PROCEEDINGS}\b|\b{_PROCEEDINGS} (?:against|for|with) me\b|"
+    rf"\b(?:got|i have|i'm facing|facing) an? {_PROCEEDINGS}\b|"
+    r"\b(?:take|bring|raise) (?:it|this|them|a claim|a case|my case|my employer) "
+    r"(?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
+    r"\b(?:will|would|could) (?:i|we) win\b|\b(?:do|would) (?:i|we) stand a chance\b|"
+    r"\b(?:i was|i've been|i have been|i got|i think i (?:was|got)) (?:\w+ )?"
+    r"(?:discriminated|bullied|harassed|victimised|victimized)\b",
+    re.I,
+)
+
+
+def wants_a_person(text: str) -> bool:
+    """Whether ``text`` asks for a person or for a judgement about the asker's own case."""
+    return bool(ASKS_FOR_PERSON.search(text) or ASKS_FOR_JUDGEMENT.search(text))

@@ -1,0 +1,106 @@
+"""People's names typed with nothing around them to say so: "siobhan mcallister disclosed...",
+"Fatima Begum - DA victim", "SMITH, John". The guard's own patterns need a role word or a
+title before a name ("prisoner John Smith", "Mr Patel"); these need name lists instead.
+
+Given names and surnames come from Faker's person providers (86 locales, drawn from census
+and registry lists), which tell a name from a word; the English dictionary (english-words'
+web2 list) tells which names are also words ("grace", "will", "mark", "lee"). Two words are
+taken for a name when the first is a given name, the second a surname (or, capitalised, a
+word no dictionary has), and not both are ordinary words ("grace period", "will power").
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from functools import cache
+
+WORD = r"[A-Za-z][a-z]{1,30}(?:[-'][A-Za-z][a-z]{1,30})?|[A-Z]{2,30}(?:[-'][A-Z]{2,30})?"
+SCOTTISH = r"Ma?c[A-Z][a-z]{1,30}"  # "McAllister", "MacDonald"
+CLAN = ("mc", "mac")  # a surname however typed: "mcallister", "macdonald"
+# "fatima begum", "Siobhan McAllister", "LEE CHEN's": two words in a row (each word with the
+# next, so "is it true taylor swift" is read as "true taylor" and "taylor swift")
+PAIR = re.compile(rf"(?<![\w-])(?<!\w')({WORD}|{SCOTTISH})[ \t]{{1,2}}(?=({WORD}|{SCOTTISH})(?:'s)?"
+                  r"(?![\w-]))")
+# "SMITH, John", "Okafor, Grace": surname first, as records list people
+SURNAME_FIRST = re.compile(r"(?<![\w'-])([A-Z][A-Za-z'-]{1,30}),[ \t]{1,2}([A-Z][a-z]{1,30})"
+                           r"(?![\w-])")
+MIN_LENGTH = 3  # "al", "ed", "jo": too many words and abbreviations are this short
+# names of places and bodies start with these ("West Midlands", "New Forest", "Early Years")
+NOT_GIVEN = frozenset({
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "new", "old",
+    "great", "greater", "upper", "lower", "central", "early", "saint", "port", "fort", "mount",
+    "lake", "royal", "true", "real"})
+
+
+@dataclass(frozen=True)
+class NameLists:
+    given: frozenset[str]
+    surnames: frozenset[str]
+    words: frozenset[str]  # lower-case dictionary words
+
+
+@cache
+def name_lists() -> NameLists:
+    import faker.providers.person as person
+    from english_words import get_english_words_set
+
+    given: set[str] = set()
+    surnames: set[str] = set()
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{module.name}"),
+                           "Provider", None)
+        if provider is None:
+            continue
+        for attr, names in vars(provider).items():  # first_names_female, male_last_names...
+            into = given if attr.startswith("first_name") else \
+                surnames if attr.startswith("last_name") or attr.endswith("last_names") else None
+            if into is not None and isinstance(names, (dict, tuple, list)):
+                into.update(n.lower() for n in names
+                            if isinstance(n, str) and n.isascii() and len(n) >= MIN_LENGTH)
+    words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
+    return NameLists(frozenset(given), frozenset(surnames), frozenset(words))
+
+
+def name_spans(text: str, not_names: frozenset[str]) -> list[tuple[int, int]]:
+    """Where ``text`` has a person's full name; ``not_names``: lower-case words that never
+    start or end one here (stop words, the guard's role and record words)."""
+    lists = name_lists()
+    spans = []
+    for m in PAIR.finditer(text):
+        first, last = m.group(1), m.group(2)  # the second is read ahead, so pairs overlap
+        if is_full_name(first, last, lists, not_names):
+            spans.append((m.start(1), m.end(2)))
+    for m in SURNAME_FIRST.finditer(text):
+        last, first = m.group(1), m.group(2)
+        if last.lower() in lists.surnames and is_full_name(first, last, lists, not_names):
+            spans.append((m.start(1), m.end(2)))
+    return spans
+
+
+def is_full_name(first: str, last: str, lists: NameLists, not_names: frozenset[str]) -> bool:
+    a, b = first.lower(), last.lower()
+    if a in not_names or b in not_names or a in NOT_GIVEN or len(b) < MIN_LENGTH:
+        return False
+    capitalised = first[0].isupper() and last[0].isupper() and not (
+        first.isupper() or last.isupper())
+    b_is_word = is_word(b, lists.words)
+    if a not in lists.given:  # "Olumide Adeyemi": a given name the lists lack, capitalised
+        return capitalised and b in lists.surnames and not b_is_word and \
+            not is_word(a, lists.words)
+    if b_is_word and a in lists.words:  # "grace period", "will power", "mark scheme"
+        return False
+    # a capitalised word no dictionary has is a surname ("McAllister"); typed in lower case
+    # or capitals it may be a product or an abbreviation ("kali linux"), so it must be known
+    return b in lists.surnames or (not b_is_word and (capitalised or b.startswith(CLAN)))
+
+
+def is_word(word: str, words: frozenset[str]) -> bool:
+    """A dictionary word or an inflection of one ("years", "offences", "closed", "closing")."""
+    stems = {word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith(
+        ("es", "ed")) else "", word[:-1] if word.endswith("ed") else "",
+        word[:-3] if word.endswith("ing") else "", word[:-3] + "e" if word.endswith("ing") else "",
+        word[:-3] + "y" if word.endswith("ies") else ""}
+    return any(s in words for s in stems if s)

@@ -1,0 +1,65 @@
+"""Requests recognised by meaning, whatever their words: a message as close to an example of
+a request for a person (or of an attempt on Guide's instructions) as staff phrase them, and
+closer to it than to anything the guidance says, is that request.
+
+The patterns in ``assistant.for_a_person`` and ``assistant.refusals`` name the words such
+requests use; these examples catch the ones worded otherwise ("could a member of the team call
+me back", "stop being a guidance bot"). The guidance is the counterweight: "what do I do if I
+sent personal data to the wrong person?" is near "will I get in trouble for sending it to the
+wrong person", but nearer still to the incident procedure.
+
+Thresholds, on the dev sets (staff and DEFRA, 138 rows that are not such requests) and on 90
+probe messages written apart from them: none of the dev rows is taken for either kind. They are
+cosines of the bundled all-MiniLM-L6-v2, so with any other embedder only the patterns apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+import numpy as np
+import yaml
+
+from knowledge.embeddings import BUNDLED_ID
+from knowledge.retriever import Retrieved
+
+KINDS = ("instructions", "for_a_person")
+SIMILAR = {"for_a_person": 0.55, "instructions": 0.45}  # cosine to the closest example
+OVER_GUIDANCE = 0.10  # and this much above the best of the top passages
+TOP_PASSAGES = 3
+
+
+def examples() -> dict[str, list[str]]:
+    raw = yaml.safe_load(resources.files("assistant").joinpath("defaults/requests.yaml")
+                         .read_text(encoding="utf-8"))
+    return {kind: [str(text) for text in raw.get(kind) or []] for kind in KINDS}
+
+
+@dataclass
+class RequestExamples:
+    """The shipped examples, embedded on first use by ``embed`` (unit vectors of texts) of the
+    model ``model_id``."""
+
+    embed: Callable[[list[str]], np.ndarray]
+    model_id: str
+    _vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def vectors(self) -> dict[str, np.ndarray]:
+        if not self._vectors:
+            self._vectors = {kind: self.embed(texts) for kind, texts in examples().items()
+                             if texts}
+        return self._vectors
+
+    def kind(self, message: np.ndarray, hits: Sequence[Retrieved]) -> str | None:
+        """The kind of request ``message`` (its unit vector) makes, or None; ``hits``: what
+        the search found for it, best first."""
+        if self.model_id != BUNDLED_ID:  # the thresholds are this model's cosines
+            return None
+        guidance = max((h.dense_similarity or 0.0 for h in hits[:TOP_PASSAGES]), default=0.0)
+        for kind, vectors in self.vectors().items():
+            closest = float((vectors @ message).max())
+            if closest >= SIMILAR[kind] and closest - guidance >= OVER_GUIDANCE:
+                return kind
+        return None

@@ -1,0 +1,39 @@
+"""Messages that are for a person: asking for one, or for a judgement about one's own case."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.for_a_person import wants_a_person
+
+
+@pytest.mark.parametrize("text", [
+    "could i talk to a real human about this",
+    "is there anybody in the records team i could speak with",
+    "can you get someone to ring me back about my access",
+    "human pls",
+    "i'd like to speak to someone about a concern",
+    "will i be sacked for leaving my laptop on the train?",
+    "am i likely to be disciplined for sending it to the wrong team",
+    "i'm facing a misconduct hearing over a data breach, what should i say",
+    "i've been bullied by my supervisor, should i take it to an employment tribunal",
+    "they gave me a final warning - do i have grounds to challenge it?",
+    "my grievance was rejected, do i stand a chance on appeal",
+])
+def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
+    assert wants_a_person(text)
+
+
+@pytest.mark.parametrize("text", [
+    "can i speak to the police about a victim without consent?",
+    "do i need to speak to the DPO before sharing?",
+    "could we be fined for a data breach under gdpr?",
+    "what is our grievance procedure for prisoners",
+    "do we need to take it to court to get a risk order?",
+    "the victim was told not to speak to anyone - is that an indicator?",
+    "who is the data protection officer?",
+    "can the council talk to the family?",
+    "how do workers raise a grievance under the code of practice?",
+])
+def test_a_question_about_the_rules_is_not_for_a_person(text):
+    assert not wants_a_person(text)
