@@ -26,13 +26,22 @@ ASKS_FOR_PERSON = re.compile(
     r"somebody) (?:to )?(?:review|look at|check|help|call|ring|phone|contact|email|"
     r"get back to)\b|"
     # "I need to speak to someone", not "do I need to speak to the DPO first?"
-    r"(?<!do )(?<!should )(?<!would )\bi (?:want|need|would like|'d like|wanna) to "
+    r"(?<!do )(?<!should )(?<!would )\bi(?: want| need| would like|'d like| wanna) to "
     r"(?:speak|talk)\b|"
+    # asked to pass the asker on: "connect me with", "arrange a call with someone", "ask the
+    # duty worker to contact me", "get me a human"
+    rf"\bconnect me (?:with|to)\b|\b(?:arrange|set up|book|have)\b.{{0,30}}\b(?:call|meeting|"
+    rf"chat)\b.{{0,20}}\bwith {_HELPER}\b|"
+    r"\b(?:can|could|would|will|please|pls|ask|have|get)\b.{0,60}\b(?:give me a (?:call|ring|"
+    r"bell)|call me back|ring me(?: back)?|phone me(?: back)?|get back to me|contact me)\b|"
+    rf"\bget me {_HELPER}|\bpass (?:my|this|the) (?:query|question|message|request)\b.{{0,20}}"
+    r"\bon\b|"
     r"\b(?:real|actual|live) (?:person|human)\b|\bhuman (?:please|pls|plz)\b",
     re.I,
 )
 # the asker's own case: their outcome, their proceedings, their claim
 _OUTCOME = (r"(?:fined|sacked|dismissed|disciplined|blamed|sued|prosecuted|struck off|"
+            r"lose my job|losing my job|"
             r"suspended|punished|investigated|in trouble|held (?:personally )?(?:liable|"
             r"responsible))")
 _PROCEEDINGS = (r"(?:grievance|disciplinary|tribunal|capability (?:hearing|process|meeting)|"
@@ -53,7 +62,13 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"(?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
     r"\b(?:will|would|could) (?:i|we) win\b|\b(?:do|would) (?:i|we) stand a chance\b|"
     r"\b(?:i was|i've been|i have been|i got|i think i (?:was|got)) (?:\w+ )?"
-    r"(?:discriminated|bullied|harassed|victimised|victimized)\b",
+    r"(?:discriminated|bullied|harassed|victimised|victimized)\b|"
+    # whether what happened to the asker was fair or lawful, or their complaint would win
+    r"\b(?:am i|was i|have i been) (?:being )?treated (?:fairly|unfairly|differently|badly)\b|"
+    r"\bwas (?:that|it|this) (?:fair|unfair|justified)\b|"
+    r"\b(?:legal|lawful|fair|unfair|allowed) in my (?:case|situation|circumstances)\b|"
+    r"\b(?:would|will|could) my (?:complaint|claim|grievance|appeal|case) (?:succeed|win|stand up|"
+    r"be upheld|get anywhere)\b",
     re.I,
 )
 

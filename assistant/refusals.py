@@ -33,11 +33,12 @@ _GUIDES = (rf"(?:{_YOUR}|all(?: of)?(?: the| your)?|(?:the|any|these|those) (?:p
            r"earlier|above|hidden|system|original|initial|safety))")
 _FREE = (r"(?:without|with no|no|free of|free from)\s+(?:any\s+)?(?:of\s+)?(?:your\s+|"
          r"the\s+)?(?:rules|filters?|restrictions|limits|limitations|guardrails|censorship|"
-         r"safeguards|constraints|boundaries)")
+         r"safeguards|constraints|boundaries|content (?:policy|policies|filters?))")
 _UNBOUND = r"(?:not|no longer|never)\s+(?:\w+\s+)?(?:bound|limited|restricted|constrained)\s+by"
 _NEED_NOT_FOLLOW = (r"(?:do(?:es)?n'?t|do(?:es)? not|no longer|never) (?:have|need) to (?:follow|"
                     r"obey|stick to|keep to)")
-_PERSONA = (r"(?:you(?:'re| are|re| r)? now|from now on,? you(?:'re| are| will be)?|pretend "
+_PERSONA = (r"(?:you(?:'re| are|re| r)? now|from now on,? you(?:'re| are| will be)?|"
+            r"(?:respond|answer|reply|talk) as|you play|pretend "
             r"(?:to be|you(?:'re| are|re)?)|act as(?: if)?|role-?play(?: as)?|imagine "
             r"you(?:'re| are|re)?|let'?s play a game|play the (?:role|part) of|"
             r"you(?:'re| are|re) no longer)")
@@ -45,22 +46,31 @@ _PERSONA_FREE = (rf"(?:unrestricted|unfiltered|uncensored|jailbr(?:eak|oken)|{_F
                  r"anything goes|can (?:say|answer|do) anything|(?:isn'?t|is not|aren'?t|are not|"
                  r"not) (?:a bot|an? (?:ai|assistant|chatbot))|(?-i:DAN)|evil|rogue|"
                  r"(?:do(?:es)?n'?t|do(?:es)? not|never) (?:care about|follow|bother with|"
-                 r"worry about|stick to) (?:the |any |your )?(?:rules|guidance|policies|"
-                 r"restrictions))")
+                 r"worry about|stick to|cared about|bothered with|followed) (?:the |any |your )?"
+                 r"(?:rules|guidance|policies|policy|restrictions)|"
+                 r"(?:restrictions|rules|limits|filters) (?:have been|had been|were|are) (?:\w+ )?"
+                 r"(?:lifted|removed|switched off|turned off|disabled))")
 _AUTHORITY = (r"(?:i(?:'m| am)?\s+(?:hereby\s+)?(?:authori[sz]e|permit|allow|give you "
               r"(?:permission|clearance|authority))|(?:has|have|is|are|been)\s+(?:approved|"
               r"authori[sz]ed|signed (?:it )?off|cleared|given (?:you )?permission)|"
               r"(?:you have|you've got|you now have) (?:my )?(?:permission|clearance|authority)|"
               r"new rule from)")
 _REVEAL_VERB = (r"(?:reveal|show|print|output|repeat|display|tell|give|share|dump|list|"
-                r"paste|read out|recite|leak|expose|copy|write out|send)")
+                r"paste|read out|recite|leak|expose|copy|write out|send|translate|summari[sz]e|"
+                r"quote|reproduce|spell out)(?:s|es|ed|ing)?")
 _SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|config|"
            r"system message|programming)|"
            r"the\s+(?:system\s+(?:prompt|message)|prompt you|instructions you|rules you)|"
            r"(?:system|hidden|secret|initial|developer|pre-?)\s*(?:prompt|instructions|"
            r"configuration)|original prompt|(?:hidden|secret) (?:text|rules|message)|"
            r"(?:the |any )?(?:text|words|instructions|messages?) (?:that (?:comes?|came) |you were "
-           r"given |written )?(?:before|above) (?:this|our|the) (?:conversation|chat|message))")
+           r"given |written )?(?:before|above) (?:this|our|the) (?:conversation|chat|message)|"
+           r"(?:everything|anything|all|whatever|what)\b.{0,30}\b(?:before|above|prior to) "
+           r"(?:my|our|this|the) (?:first )?(?:message|conversation|chat|question)|"
+           r"(?:rules|instructions|settings|prompt) (?:that )?you(?:'ve| have)? been (?:configured|"
+           r"programmed|given|set up|told)|(?:text|words|rules|instructions|prompt)\b.{0,20}\b"
+           r"(?:defines?|controls?|governs?) (?:how you (?:behave|work|respond|answer)|you(?:r "
+           r"behaviou?r)?)\b)")
 INJECTION = [
     re.compile(rf"\b{_SET_ASIDE}\b(?:\W+\w+){{0,3}}?\W+{_GUIDES}\s+(?:\w+\s+){{0,2}}?"
                rf"{_CONSTRAINT}\b", re.I),
@@ -81,18 +91,30 @@ INJECTION = [
     re.compile(r"\bwhat (?:are|were|is) (?:your|ur) (?:\w+ )?(?:instructions|rules|prompt|"
                r"system message|configuration)\b|\bwhat (?:were|have) you (?:been )?(?:told|"
                r"instructed|programmed|asked) not to\b|\bwhat (?:were|have) you been "
-               r"(?:instructed|programmed)\b", re.I),
+               r"(?:instructed|programmed)\b|\bwhat (?:text|words|rules|instructions|prompt)\b"
+               r".{0,20}\b(?:defines?|controls?|governs?) (?:how you|your behaviou?r)", re.I),
     re.compile(r"\b(?:admin(?:istrator)?|root)\s+password\b", re.I),
+    # a persona's cue, or Guide's rules lifted "hypothetically" or "just this once"
+    re.compile(r"\bstay in character\b|\bif (?:you|u) (?:weren'?t|were not|wasn'?t|had no|"
+               r"didn'?t have) (?:\w+ )?(?:restricted|limited|filtered|censored|rules|"
+               r"restrictions|filters|limits)\b|\b(?:your|ur|whose) (?:\w+ )?(?:rules|"
+               r"restrictions|filters|limits|guardrails|safeguards) (?:were|are|have been|had been|"
+               r"was|got) (?:\w+ )?(?:off|switched off|turned off|disabled|lifted|removed|gone|"
+               r"suspended)\b|\b(?:can|could|will|would) (?:you|u) (?:just )?(?:bend|break|make an "
+               r"exception to) (?:the|your|ur) rules\b|\byou(?:'ve| have)? got rules\b.{0,60}"
+               r"\bexception\b", re.I),
 ]
 
 # -- someone else's text to process ------------------------------------------------------
 _PROCESS = (r"(?:summari[sz]e|summary of|sum up|rewrite|re-?word|rephrase|paraphrase|redraft|"
             r"tidy(?: up)?|clean up|polish|proof-?read|condense|shorten|simplify|translate|"
-            r"(?:turn|convert|put|make)\b.{0,40}\binto|write up|minute|bullet(?: point)?s?\b|"
+            r"(?:turn|convert|put|make|format|change)\b.{0,40}\binto|write up|minute|"
+            r"bullet(?: point)?s?\b|(?:re)?format\b|cut\b.{0,20}\bdown|trim|"
             r"key points|action points|improve the wording of|"
             r"make (?:this|it|these|that)\b.{0,30}?\b(?:sound|more|less|\w{3,}e?r)\b|"
             r"(?:check|correct|fix) (?:the |my |its )?(?:spelling|grammar|wording))")
 PROCESS_REQUEST = re.compile(rf"\b{_PROCESS}", re.I)
+POINTS_AT_BLOCK = re.compile(r"\b(?:this|these|that|the following|below|above)\b|:\s*$", re.I)
 PASTE_MIN_WORDS = 40  # a block after "...:" on one line: this many words beyond the request
 PASTE_MIN_LINE_WORDS = 20  # a block of lines of its own (an email, notes): this many words,
 PASTE_LIST = (3, 12)  # or this many lines (a list of points) with this many words
@@ -146,17 +168,20 @@ def pasted_block(text: str) -> bool:
     if len(lines) > 1:
         for request, block in ((lines[0], lines[1:]), (lines[-1], lines[:-1])):
             if PROCESS_REQUEST.search(request):
+                # "summarise this chat:" points at the block, questions in it and all
+                pasted = "\n".join(block)
+                questions = bool(POINTS_AT_BLOCK.search(request))
                 lines_needed, words_needed = PASTE_LIST
-                return is_block("\n".join(block), PASTE_MIN_LINE_WORDS) or (
-                    len(block) >= lines_needed and is_block("\n".join(block), words_needed))
+                return is_block(pasted, PASTE_MIN_LINE_WORDS, questions) or (
+                    len(block) >= lines_needed and is_block(pasted, words_needed, questions))
         return False
     request = PROCESS_REQUEST.search(text)
     colon = text.find(": ", request.end() if request else len(text))
     return request is not None and colon >= 0 and is_block(text[colon + 2:], PASTE_MIN_WORDS)
 
 
-def is_block(text: str, min_words: int) -> bool:
-    return len(re.findall(r"\w+", text)) >= min_words and text.count("?") <= 1
+def is_block(text: str, min_words: int, questions: bool = False) -> bool:
+    return len(re.findall(r"\w+", text)) >= min_words and (questions or text.count("?") <= 1)
 
 
 def refusal(text: str) -> Refusal | None:

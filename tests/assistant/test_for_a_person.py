@@ -19,6 +19,12 @@ from assistant.for_a_person import wants_a_person
     "i've been bullied by my supervisor, should i take it to an employment tribunal",
     "they gave me a final warning - do i have grounds to challenge it?",
     "my grievance was rejected, do i stand a chance on appeal",
+    "please could somebody from the records team ring me this afternoon",
+    "connect me to your IG people",
+    "can you set up a call with someone from the cyber team",
+    "i was moved off the wing after my complaint, was that fair?",
+    "would my grievance be upheld if i raised it now",
+    "my manager says i'm losing my job over it, is that lawful in my situation?",
 ])
 def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     assert wants_a_person(text)
@@ -34,6 +40,8 @@ def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     "who is the data protection officer?",
     "can the council talk to the family?",
     "how do workers raise a grievance under the code of practice?",
+    "can the police contact the victim directly?",
+    "what is a fair processing notice?",
 ])
 def test_a_question_about_the_rules_is_not_for_a_person(text):
     assert not wants_a_person(text)
