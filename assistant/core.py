@@ -25,6 +25,7 @@ from assistant.glossary import Glossary
 from assistant.guard import GUARD_MARGIN, check
 from assistant.llm import build_answer_model, draft
 from assistant.messages import MESSAGES_VERSION
+from assistant.person_names import name_lists
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
 from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
@@ -82,6 +83,7 @@ class Assistant:
         self.evidence = evidence or EvidenceModel.load()
         self.glossary = Glossary.load(settings.glossary_file)
         self.requests = RequestExamples(self.sentence_vectors, self.kb.model.model_id)
+        name_lists()  # the guard's name lists, read once per process before the first question
         self.model = build_answer_model(settings)
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -181,15 +183,17 @@ class Assistant:
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
         # worded unlike the patterns above, but meaning the same
-        request = self.requests.kind(self.text_vector(kept), ranked)
+        message = self.text_vector(said)
+        request = self.requests.kind(kept, message, self.retriever.cosines(message, ranked))
+        lap("requests")
         if request == "instructions":
-            answer = blocked_request(question, INSTRUCTIONS, timings)
-        elif request == "for_a_person":
+            return blocked_request(question, INSTRUCTIONS, timings)
+        if request == "for_a_person":
             answer = self.for_a_person(question, timings)
         else:
             answer = self.compose(question, query, hits, earlier)
+            lap("compose")
         answer.retrieved = [h.chunk_id for h in ranked]
-        lap("compose")
         answer.timings_ms = timings
         return answer
 

@@ -14,7 +14,8 @@ import re
 # who may be asked for: "someone", "a real person", "someone in information governance"
 _HELPER = (r"(?:some(?:one|body)|(?:an? |the )?(?:real |actual |live |proper )?"
            r"(?:person|human|people|colleague|adviser|advisor|expert|member of staff)|"
-           r"(?:a |an )?(?:real|actual|live) (?:one|person|human))")
+           r"(?:a |an )?(?:real|actual|live) (?:one|person|human))(?!'s|\s+(?:data|details|"
+           r"information|records?|names?))")
 _TALK = r"(?:speak|talk|chat)\s+(?:to|with)"
 ASKS_FOR_PERSON = re.compile(
     rf"\b{_TALK}\s+{_HELPER}\b|\bescalate\b|"
@@ -25,9 +26,10 @@ ASKS_FOR_PERSON = re.compile(
     r"\b(?:can|could|will) (?:someone|somebody|a person|a human|you get someone|you get "
     r"somebody) (?:to )?(?:review|look at|check|help|call|ring|phone|contact|email|"
     r"get back to)\b|"
-    # "I need to speak to someone", not "do I need to speak to the DPO first?"
-    r"(?<!do )(?<!should )(?<!would )\bi(?: want| need| would like|'d like| wanna) to "
-    r"(?:speak|talk)\b|"
+    # "I need to speak to someone", not "do I need to speak to the DPO first?" nor "I'd like
+    # to speak to the police about this, is that ok?"
+    rf"(?<!do )(?<!should )(?<!would )\bi(?: want| need| would like|'d like| wanna) to "
+    rf"(?:speak|talk)(?:\s+(?:to|with)\s+{_HELPER}\b|\s*(?:please|pls)?\s*[.!?]?\s*$)|"
     # asked to pass the asker on: "connect me with", "arrange a call with someone", "ask the
     # duty worker to contact me", "get me a human"
     rf"\bconnect me (?:with|to)\b|\b(?:arrange|set up|book|have)\b.{{0,30}}\b(?:call|meeting|"
@@ -36,7 +38,8 @@ ASKS_FOR_PERSON = re.compile(
     r"bell)|call me back|ring me(?: back)?|phone me(?: back)?|get back to me|contact me)\b|"
     rf"\bget me {_HELPER}|\bpass (?:my|this|the) (?:query|question|message|request)\b.{{0,20}}"
     r"\bon\b|"
-    r"\b(?:real|actual|live) (?:person|human)\b|\bhuman (?:please|pls|plz)\b",
+    r"\b(?:an?|some) (?:real|actual|live|proper) (?:person|human)\b(?!'s|\s+(?:data|details|"
+    r"information|records?|names?))|\bhuman (?:please|pls|plz)\b",
     re.I,
 )
 # the asker's own case: their outcome, their proceedings, their claim
@@ -56,10 +59,13 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"outcome|sanction|review|grading|score)\b|"
     rf"\b(?:am i|are we) (?:going to|gonna|likely to) (?:get |be )?{_OUTCOME}|"
     rf"\b(?:(?:will|would) i|i'?ll|i will) (?:personally )?(?:get |be )?{_OUTCOME}|"
-    rf"\bmy (?:own )?{_PROCEEDINGS}\b|\b{_PROCEEDINGS} (?:against|for|with) me\b|"
-    rf"\b(?:got|i have|i'm facing|facing) an? {_PROCEEDINGS}\b|"
-    r"\b(?:take|bring|raise) (?:it|this|them|a claim|a case|my case|my employer) "
-    r"(?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
+    # the asker's own proceedings: "a grievance against me", "I'm facing a disciplinary" (not
+    # "a colleague facing a disciplinary", nor "how long is my written warning kept on file?")
+    rf"\b{_PROCEEDINGS} (?:against|for|with) me\b|"
+    rf"(?:^\s*|\bi(?:'ve| have)? )got an? {_PROCEEDINGS}\b|"
+    rf"\bi(?:'m| am) facing an? {_PROCEEDINGS}\b|"
+    r"\b(?:i|we)\b.{0,20}\b(?:take|bring|raise) (?:it|this|them|a claim|a case|my case|"
+    r"my employer) (?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
     r"\b(?:will|would|could) (?:i|we) win\b|\b(?:do|would) (?:i|we) stand a chance\b|"
     r"\b(?:i was|i've been|i have been|i got|i think i (?:was|got)) (?:\w+ )?"
     r"(?:discriminated|bullied|harassed|victimised|victimized)\b|"

@@ -21,7 +21,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from assistant.person_names import PAIR, SURNAME_FIRST, name_spans
-from assistant.terms import STOP
 
 # Words that say "this is about a person in our care / someone specific".
 PERSON_ROLE = (
@@ -83,7 +82,9 @@ programmes course courses profile profiles photograph identity identification vo
 """
 COMMON_AFTER_ROLE = frozenset(_COMMON_WORDS.split())
 # words that never start or end a name typed with nothing around it
-NEVER_IN_NAMES = frozenset(COMMON_AFTER_ROLE | NOT_NAMES | STOP | set(PERSON_ROLE.split("|")))
+NEVER_IN_NAMES = frozenset(COMMON_AFTER_ROLE | NOT_NAMES | set(PERSON_ROLE.split("|")) | {
+    "any", "some", "very", "more", "most", "much", "many", "few", "than", "too", "yes", "okay",
+    "please", "thanks", "hello", "hi", "dear", "best", "kind", "regards", "cheers"})
 
 
 GUARD_MARGIN = 200  # characters guarded past the question-length limit (see Assistant.ask)
@@ -434,8 +435,9 @@ POSTCODE_CONTEXT = re.compile(r"\b(?:post ?code|address|lives? (?:at|in)|living 
 LOOSE_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b", re.I)
 # a person's case: "case ref PRB-2023-004512", "case no T20237788", "CRN X123456"
 CASE_REF_CONTEXT = re.compile(
-    r"\b(?:(?:case|crime|court|custody|booking|nomis|delius|probation)[ \t]{0,2}(?:ref(?:erence)?|"
-    r"no|number|num|id)\.?|crn|urn)[ \t]{0,2}[:#]?[ \t]{0,2}$", re.I)
+    r"\b(?:(?:case|crime|court|custody|booking|nomis|delius|probation)[ \t]{0,2}(?:ref(?:erence)?"
+    r"(?:[ \t]{0,2}(?:no|number|num)\.?)?|no|number|num|id)\.?|crn|urn)(?:[ \t]{1,2}is)?"
+    r"[ \t]{0,2}[:#]?[ \t]{0,2}$", re.I)
 LOOSE_CASE_REF = re.compile(r"\b(?:[A-Z]{1,4}[/-]?)?\d[\w/-]{3,20}\b", re.I)
 LOOSE_PNC = re.compile(r"\b(?:\d{2}|\d{4})[ \t./\\-]{1,3}\d{1,7}[ \t./-]{0,3}[A-Z]\b", re.I)
 
@@ -451,9 +453,14 @@ def loose_identifiers(text: str) -> list[Finding]:
                                    ("case reference", LOOSE_CASE_REF, CASE_REF_CONTEXT)):
         for m in pattern.finditer(text):
             if context.search(text[max(0, m.start() - 40):m.start()]) and (
-                    kind != "case reference" or sum(c.isdigit() for c in m.group(0)) >= 4):
+                    kind != "case reference" or is_case_reference(m.group(0))):
                 found.append(Finding(kind, m.start(), m.end()))
     return found
+
+
+def is_case_reference(value: str) -> bool:
+    """Four digits or more, and not a year alone ("case number 2024 guidance")."""
+    return sum(c.isdigit() for c in value) >= 4 and not re.fullmatch(r"(?:19|20)\d\d", value)
 
 
 def merge(findings: list[Finding]) -> list[Finding]:

@@ -17,18 +17,31 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-WORD = r"[A-Za-z][a-z]{1,30}(?:[-'][A-Za-z][a-z]{1,30})?|[A-Z]{2,30}(?:[-'][A-Z]{2,30})?"
+WORD = (r"[A-Za-z][a-z]{1,30}(?:[-'][A-Za-z][a-z]{1,30})?|[A-Z]{2,30}(?:[-'][A-Z]{2,30})?|"
+        r"[A-Z]'[A-Z][a-z]{1,30}")  # the last: "O'Brien", "D'Souza"
 SCOTTISH = r"Ma?c[A-Z][a-z]{1,30}"  # "McAllister", "MacDonald"
 CLAN = ("mc", "mac")  # a surname however typed: "mcallister", "macdonald"
 # "fatima begum", "Siobhan McAllister", "LEE CHEN's": two words in a row (each word with the
 # next, so "is it true taylor swift" is read as "true taylor" and "taylor swift")
 PAIR = re.compile(rf"(?<![\w-])(?<!\w')({WORD}|{SCOTTISH})[ \t]{{1,2}}(?=({WORD}|{SCOTTISH})(?:'s)?"
                   r"(?![\w-]))")
-# "SMITH, John", "Okafor, Grace": surname first, as records list people
+# "SMITH, John", "Okafor, Grace": surname first, as records list people (not a list of
+# places: "Kent, Essex and Surrey")
 SURNAME_FIRST = re.compile(r"(?<![\w'-])([A-Z][A-Za-z'-]{1,30}),[ \t]{1,2}([A-Z][a-z]{1,30})"
-                           r"(?![\w-])")
+                           r"(?![\w-])(?![ \t]{0,2}(?:,|and\b|or\b|&))")
+# "HMP Long Lartin", "Milton Keynes Council", "Victoria Street": places and bodies
+BEFORE_PLACE = re.compile(r"\b(?:HMP|HMYOI|HMPYOI|YOI|IRC|HMIP|Lord|Lady|Sir|Dame|Mount|Saint|"
+                          r"St)\.?[ \t]{1,2}$")
+PLACE_WORDS = frozenset({
+    "council", "street", "road", "lane", "avenue", "hall", "house", "court", "centre", "center",
+    "trust", "foundation", "group", "ltd", "llp", "limited", "plc", "station", "hospital",
+    "school", "college", "university", "prison", "partnership", "network", "police",
+    "constabulary", "borough", "county", "city", "institute", "park", "square", "place",
+    "bridge", "gardens", "estate", "way", "close", "drive", "crescent", "terrace", "green",
+    "services", "service", "associates", "solicitors", "chambers", "library", "museum"})
 MIN_LENGTH = 3  # "al", "ed", "jo": too many words and abbreviations are this short
-# names of places and bodies start with these ("West Midlands", "New Forest", "Early Years")
+# words that begin names of places and bodies ("West Midlands", "New Forest", "Early Years"),
+# and ones that begin other phrases ("is it true taylor swift...")
 NOT_GIVEN = frozenset({
     "north", "south", "east", "west", "northern", "southern", "eastern", "western", "new", "old",
     "great", "greater", "upper", "lower", "central", "early", "saint", "port", "fort", "mount",
@@ -71,13 +84,26 @@ def name_spans(text: str, not_names: frozenset[str]) -> list[tuple[int, int]]:
     spans = []
     for m in PAIR.finditer(text):
         first, last = m.group(1), m.group(2)  # the second is read ahead, so pairs overlap
+        if names_a_place(text, m.start(1), m.end(2)):
+            continue
         if is_full_name(first, last, lists, not_names):
             spans.append((m.start(1), m.end(2)))
     for m in SURNAME_FIRST.finditer(text):
         last, first = m.group(1), m.group(2)
-        if last.lower() in lists.surnames and is_full_name(first, last, lists, not_names):
+        surname = last.lower()
+        if first.lower() in lists.given and (surname in lists.surnames or
+                                            surname.startswith(CLAN)) and \
+                is_full_name(first, last, lists, not_names):
             spans.append((m.start(1), m.end(2)))
     return spans
+
+
+def names_a_place(text: str, start: int, end: int) -> bool:
+    """A prison, a street, a council or a firm: "HMP Long Lartin", "Milton Keynes Council"."""
+    after = re.match(r"(?:'s)?[ \t]{1,2}([A-Za-z]{2,20})", text[end:end + 24])
+    last = text[start:end].split()[-1].lower()
+    return bool(BEFORE_PLACE.search(text[max(0, start - 8):start])) or last in PLACE_WORDS or (
+        after is not None and after.group(1).lower() in PLACE_WORDS)
 
 
 def is_full_name(first: str, last: str, lists: NameLists, not_names: frozenset[str]) -> bool:
@@ -90,8 +116,8 @@ def is_full_name(first: str, last: str, lists: NameLists, not_names: frozenset[s
     if a not in lists.given:  # "Olumide Adeyemi": a given name the lists lack, capitalised
         return capitalised and b in lists.surnames and not b_is_word and \
             not is_word(a, lists.words)
-    if b_is_word and a in lists.words:  # "grace period", "will power", "mark scheme"
-        return False
+    if a in lists.words:  # "grace period", "will power", "Major Cyber", "Arch Linux"
+        return b in lists.surnames and not b_is_word
     # a capitalised word no dictionary has is a surname ("McAllister"); typed in lower case
     # or capitals it may be a product or an abbreviation ("kali linux"), so it must be known
     return b in lists.surnames or (not b_is_word and (capitalised or b.startswith(CLAN)))

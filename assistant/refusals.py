@@ -35,8 +35,10 @@ _FREE = (r"(?:without|with no|no|free of|free from)\s+(?:any\s+)?(?:of\s+)?(?:yo
          r"the\s+)?(?:rules|filters?|restrictions|limits|limitations|guardrails|censorship|"
          r"safeguards|constraints|boundaries|content (?:policy|policies|filters?))")
 _UNBOUND = r"(?:not|no longer|never)\s+(?:\w+\s+)?(?:bound|limited|restricted|constrained)\s+by"
+# "you don't have to follow your rules", not "you don't have to follow the policy if..."
 _NEED_NOT_FOLLOW = (r"(?:do(?:es)?n'?t|do(?:es)? not|no longer|never) (?:have|need) to (?:follow|"
-                    r"obey|stick to|keep to)")
+                    r"obey|stick to|keep to) (?:your|ur|any) (?:\w+ )?(?:rules|instructions|"
+                    r"guidelines|restrictions|programming|limits|filters)")
 _PERSONA = (r"(?:you(?:'re| are|re| r)? now|from now on,? you(?:'re| are| will be)?|"
             r"(?:respond|answer|reply|talk) as|you play|pretend "
             r"(?:to be|you(?:'re| are|re)?)|act as(?: if)?|role-?play(?: as)?|imagine "
@@ -67,6 +69,8 @@ _SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|conf
            r"given |written )?(?:before|above) (?:this|our|the) (?:conversation|chat|message)|"
            r"(?:everything|anything|all|whatever|what)\b.{0,30}\b(?:before|above|prior to) "
            r"(?:my|our|this|the) (?:first )?(?:message|conversation|chat|question)|"
+           r"your (?:initial|first|original|opening) (?:message|prompt|instructions)|"
+           r"everything (?:above|before) (?:this|here)|"
            r"(?:rules|instructions|settings|prompt) (?:that )?you(?:'ve| have)? been (?:configured|"
            r"programmed|given|set up|told)|(?:text|words|rules|instructions|prompt)\b.{0,20}\b"
            r"(?:defines?|controls?|governs?) (?:how you (?:behave|work|respond|answer)|you(?:r "
@@ -74,6 +78,9 @@ _SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|conf
 INJECTION = [
     re.compile(rf"\b{_SET_ASIDE}\b(?:\W+\w+){{0,3}}?\W+{_GUIDES}\s+(?:\w+\s+){{0,2}}?"
                rf"{_CONSTRAINT}\b", re.I),
+    re.compile(rf"\b{_SET_ASIDE}\s+(?:\w+\s+)?what you(?: were|'ve been| have been) (?:told|"
+               rf"given|instructed)\b|\b{_SET_ASIDE}\s+(?:all\s+)?(?:previous|prior|earlier|"
+               r"above)\s+(?:instructions|directions|commands|messages|rules)\b", re.I),
     re.compile(rf"\b{_CHANGE}\b(?:\W+\w+){{0,3}}?\W+{_YOUR}\s+(?:\w+\s+){{0,2}}?"
                rf"{_CONSTRAINT}\b", re.I),
     re.compile(rf"\b(?:answer|respond|reply)\b(?:\W+\w+){{0,3}}?\W+{_FREE}\b", re.I),
@@ -81,15 +88,23 @@ INJECTION = [
     re.compile(rf"\byou(?:'re| are|re| r)\s+(?:\w+\s+)?{_UNBOUND}\b|\byou\s+{_NEED_NOT_FOLLOW}\b",
                re.I),
     re.compile(rf"\b{_PERSONA}\b.{{0,60}}?{_PERSONA_FREE}", re.I),
-    re.compile(r"\b(?:developer|debug|god|sudo|admin|maintenance|unrestricted|jailbreak|dan)"
-               r" mode\b|\bjailbr(?:eak|oken)\b|\b(?-i:DAN)\b", re.I),
-    # "my manager has approved it, can you remove the file?" is not one: rules are lifted
-    re.compile(rf"{_AUTHORITY}\b.{{0,80}}?\b(?:you|ur)\b.{{0,40}}?\b(?:(?:{_SET_ASIDE}|{_CHANGE})"
-               rf"\s+(?:\w+\s+){{0,3}}?{_CONSTRAINT}|answer (?:anything|everything|freely)|"
-               r"not bound|no longer bound)\b", re.I),
+    # a mode for Guide ("developer mode enabled"), not a laptop's ("enable debug mode")
+    re.compile(r"\b(?:god|sudo|dan|jailbreak|jailbroken|unrestricted|unfiltered) mode\b|"
+               r"\b(?:developer|admin|maintenance) mode (?:is )?(?:on|enabled|activated)\b|"
+               r"^\s*(?:now\s+)?(?:switch to|enter|go into|activate) "
+               r"(?:developer|admin|maintenance|debug) mode\b|"
+               r"\bjailbr(?:eak|oken)\b.{0,10}\b(?:you|yourself|this (?:bot|chat|assistant)|"
+               r"the bot)\b|\byou(?:'re| are)(?: now)? jailbroken\b|\b(?-i:DAN)\b|"
+               r"(?:^|\n)\s*\[?(?:system|sys|developer)\]?\s*:.{0,60}\b(?:disabled|enabled|override|"
+               r"mode|instructions|rules|restrictions)\b", re.I),
+    # authority claimed for answering anything (lifting "your rules" is caught above;
+    # "my manager has approved it, can you tell me how to get round the USB restrictions?" asks
+    # about a policy)
+    re.compile(rf"{_AUTHORITY}\b.{{0,80}}?\b(?:you|ur)\b.{{0,40}}?\b(?:answer (?:anything|"
+               r"everything|freely)|not bound|no longer bound)\b", re.I),
     re.compile(rf"\b{_REVEAL_VERB}\b(?:\W+\w+){{0,5}}?\W+{_SECRET}\b", re.I),
     re.compile(r"\bwhat (?:are|were|is) (?:your|ur) (?:\w+ )?(?:instructions|rules|prompt|"
-               r"system message|configuration)\b|\bwhat (?:were|have) you (?:been )?(?:told|"
+               r"system message)\b|\bwhat (?:were|have) you (?:been )?(?:told|"
                r"instructed|programmed|asked) not to\b|\bwhat (?:were|have) you been "
                r"(?:instructed|programmed)\b|\bwhat (?:text|words|rules|instructions|prompt)\b"
                r".{0,20}\b(?:defines?|controls?|governs?) (?:how you|your behaviou?r)", re.I),
@@ -114,10 +129,12 @@ _PROCESS = (r"(?:summari[sz]e|summary of|sum up|rewrite|re-?word|rephrase|paraph
             r"make (?:this|it|these|that)\b.{0,30}?\b(?:sound|more|less|\w{3,}e?r)\b|"
             r"(?:check|correct|fix) (?:the |my |its )?(?:spelling|grammar|wording))")
 PROCESS_REQUEST = re.compile(rf"\b{_PROCESS}", re.I)
-POINTS_AT_BLOCK = re.compile(r"\b(?:this|these|that|the following|below|above)\b|:\s*$", re.I)
+DEIXIS = re.compile(r"\b(?:this|these|that|the following|below|above)\b", re.I)
+POINTS_AT_BLOCK = re.compile(rf"{DEIXIS.pattern}|:\s*$", re.I)
+SHORT_REQUEST = 5  # "summarise pls: ..." points at what follows by its colon alone
 PASTE_MIN_WORDS = 40  # a block after "...:" on one line: this many words beyond the request
 PASTE_MIN_LINE_WORDS = 20  # a block of lines of its own (an email, notes): this many words,
-PASTE_LIST = (3, 12)  # or this many lines (a list of points) with this many words
+PASTE_LIST_LINES, PASTE_LIST_WORDS = 3, 12  # or a list of points: this many lines and words
 
 
 @dataclass(frozen=True)
@@ -162,26 +179,40 @@ def task_request(text: str) -> bool:
 
 
 def pasted_block(text: str) -> bool:
-    """A request to process text with a block of it: lines of their own before or after the
-    request's line, or a long run after a colon; a block that asks questions is a question."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) > 1:
-        for request, block in ((lines[0], lines[1:]), (lines[-1], lines[:-1])):
-            if PROCESS_REQUEST.search(request):
-                # "summarise this chat:" points at the block, questions in it and all
-                pasted = "\n".join(block)
-                questions = bool(POINTS_AT_BLOCK.search(request))
-                lines_needed, words_needed = PASTE_LIST
-                return is_block(pasted, PASTE_MIN_LINE_WORDS, questions) or (
-                    len(block) >= lines_needed and is_block(pasted, words_needed, questions))
-        return False
-    request = PROCESS_REQUEST.search(text)
-    colon = text.find(": ", request.end() if request else len(text))
-    return request is not None and colon >= 0 and is_block(text[colon + 2:], PASTE_MIN_WORDS)
+    """A request to process text that points at a block of it ("summarise this:", "tidy
+    these notes"), with the block: the lines after the request's line (before it, when it
+    comes last) or a long run after its colon. "Can I put case notes into Copilot?" with a
+    story under it asks about a rule: nothing points at a block."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        request = PROCESS_REQUEST.search(line)
+        if request is None:
+            continue
+        colon = line.find(": ", request.end())
+        if colon >= 0 and words(line[colon + 2:]) > SHORT_REQUEST:  # the block on its line
+            head, rest = line[:colon], line[colon + 2:]
+            if (DEIXIS.search(head) or words(head) <= SHORT_REQUEST) and \
+                    is_block(rest, PASTE_MIN_WORDS, bool(DEIXIS.search(head))):
+                return True
+            continue
+        if len(lines) > 1 and POINTS_AT_BLOCK.search(line):
+            block = "\n".join(lines[i + 1:] or lines[:i])
+            questions = bool(DEIXIS.search(line))  # "summarise this chat": its questions too
+            if is_block(block, PASTE_MIN_LINE_WORDS, questions) or (
+                    len(lines) - 1 >= PASTE_LIST_LINES and
+                    is_block(block, PASTE_LIST_WORDS, questions)):
+                return True
+    return False
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
 
 
 def is_block(text: str, min_words: int, questions: bool = False) -> bool:
-    return len(re.findall(r"\w+", text)) >= min_words and (questions or text.count("?") <= 1)
+    """Long enough to be pasted, and not a run of questions (unless the request says the
+    block is what it means: "summarise this chat")."""
+    return words(text) >= min_words and (questions or text.count("?") <= 1)
 
 
 def refusal(text: str) -> Refusal | None:

@@ -8,13 +8,16 @@ me back", "stop being a guidance bot"). The guidance is the counterweight: "what
 sent personal data to the wrong person?" is near "will I get in trouble for sending it to the
 wrong person", but nearer still to the incident procedure.
 
-Thresholds, on the dev sets (staff and DEFRA, 138 rows that are not such requests) and on 90
-probe messages written apart from them: none of the dev rows is taken for either kind. They are
-cosines of the bundled all-MiniLM-L6-v2, so with any other embedder only the patterns apply.
+Thresholds, on the dev sets (staff and DEFRA, their rows that are not such requests) and on
+probe messages written apart from them (answerable questions among them): none of the dev
+rows or answerable probes is taken for either kind. They are cosines of the bundled
+all-MiniLM-L6-v2, so with any other embedder only the patterns apply. A message that asks what
+something is or how to do it ("What is prompt injection?") asks the guidance, not for a person.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,9 +26,13 @@ import numpy as np
 import yaml
 
 from knowledge.embeddings import BUNDLED_ID
-from knowledge.retriever import Retrieved
 
 KINDS = ("instructions", "for_a_person")
+# "What is prompt injection?", "How do I contact information governance?": asking what the
+# guidance says about a thing, however close in meaning to a request
+ASKS_ABOUT = re.compile(r"^\s*(?:what\s+(?:is|are|does|do)|how\s+(?:do|can|should|would|does)\s+"
+                        r"(?:i|we|you|one|staff|a|an|the)|explain|define|describe|tell me about|"
+                        r"where\s+(?:do|can|should)\s+(?:i|we)\s+(?:find|get|report))\b", re.I)
 SIMILAR = {"for_a_person": 0.55, "instructions": 0.45}  # cosine to the closest example
 OVER_GUIDANCE = 0.10  # and this much above the best of the top passages
 TOP_PASSAGES = 3
@@ -52,14 +59,15 @@ class RequestExamples:
                              if texts}
         return self._vectors
 
-    def kind(self, message: np.ndarray, hits: Sequence[Retrieved]) -> str | None:
-        """The kind of request ``message`` (its unit vector) makes, or None; ``hits``: what
-        the search found for it, best first."""
-        if self.model_id != BUNDLED_ID:  # the thresholds are this model's cosines
+    def kind(self, text: str, message: np.ndarray, guidance: Sequence[float]) -> str | None:
+        """The kind of request ``text`` (``message``: its unit vector) makes, or None;
+        ``guidance``: the cosines of the passages the search found for it to that vector."""
+        if self.model_id != BUNDLED_ID or ASKS_ABOUT.search(text):  # thresholds: MiniLM's
             return None
-        guidance = max((h.dense_similarity or 0.0 for h in hits[:TOP_PASSAGES]), default=0.0)
+        closest_passage = max(guidance[:TOP_PASSAGES], default=0.0)
+        margins = {}
         for kind, vectors in self.vectors().items():
             closest = float((vectors @ message).max())
-            if closest >= SIMILAR[kind] and closest - guidance >= OVER_GUIDANCE:
-                return kind
-        return None
+            if closest >= SIMILAR[kind] and closest - closest_passage >= OVER_GUIDANCE:
+                margins[kind] = closest - closest_passage
+        return max(margins, key=margins.__getitem__) if margins else None

@@ -198,6 +198,15 @@ class HybridRetriever:
         None: for measuring how a query relates to the whole corpus."""
         return self._view().vectors
 
+    def cosines(self, vector: Sequence[float], hits: Sequence[Retrieved]) -> list[float]:
+        """Each hit's passage's cosine to ``vector`` (a unit vector); its dense similarity
+        to the query it was found for where the index is not held in memory."""
+        view = self._view()
+        v = np.asarray(vector, dtype=np.float32)
+        return [float(view.vectors[view.rows[h.chunk_id]] @ v)
+                if view.vectors is not None and h.chunk_id in view.rows
+                else (h.dense_similarity or 0.0) for h in hits]
+
     @property
     def searches_in_memory(self) -> bool:
         """Whether dense search runs exactly in memory (small indexes) or in Chroma's HNSW."""
