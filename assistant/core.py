@@ -29,6 +29,7 @@ from assistant.person_names import name_lists
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
 from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
+from assistant.request_examples import TOP_PASSAGES as REQUEST_PASSAGES
 from assistant.request_examples import RequestExamples
 from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, stem
@@ -183,9 +184,12 @@ class Assistant:
         hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
         # worded unlike the patterns above, but meaning the same
-        message = self.text_vector(said)
-        request = self.requests.kind(kept, message, self.retriever.cosines(message, ranked))
-        lap("requests")
+        request = None
+        if self.requests.applies(kept):
+            message = self.text_vector(said)
+            request = self.requests.kind(
+                message, self.retriever.cosines(message, ranked[:REQUEST_PASSAGES]))
+            lap("requests")
         if request == "instructions":
             return blocked_request(question, INSTRUCTIONS, timings)
         if request == "for_a_person":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.person_names import PAIR, SURNAME_FIRST, name_spans
@@ -38,7 +39,6 @@ TITLE_CAPITAL = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|MR|MRS|MS|MISS|MX|DR|PROF)\.?"
 # titles that are nothing else even in lower case ("mr smith"; not "miss", "ms teams")
 TITLE_ANY_CASE = r"(?i:mr|mrs|mx|dr)\.?"
 NAME = r"[A-Z][a-z]{1,30}(?:[-'][A-Z][a-z]{1,30})?"
-ANY_CASE_NAME = r"[A-Za-z][a-z]{1,30}(?:[-'][A-Za-z][a-z]{1,30})?|[A-Z]{2,30}(?:[-'][A-Z]{2,30})?"
 MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 # Capitalised words that start sentences or name things, never people (compared lower-cased).
@@ -429,7 +429,6 @@ LOOSE_PRISON = re.compile(r"\b[A-Z][ \t./-]{0,3}(?:\d[ \t./-]{0,3}){4}[A-Z][ \t.
 LOOSE_NI = re.compile(r"\b[A-Z][ \t./-]{0,3}[A-Z](?:[ \t./-]{0,3}\d){6}[ \t./-]{0,3}[A-D]\b", re.I)
 NI_CONTEXT = re.compile(r"\b(?:ni|nino|national[ \t]insurance)\b[\s\w.#:-]{0,25}$", re.I)
 NHS_CONTEXT = re.compile(r"\bnhs\b[\s\w.#:-]{0,15}$", re.I)
-LOOSE_NHS = re.compile(r"(?<![\d])\d(?:[ \t./-]{0,2}\d){9}(?![ \t./-]{0,2}\d)")
 POSTCODE_CONTEXT = re.compile(r"\b(?:post ?code|address|lives? (?:at|in)|living at|staying at)"
                               r"\b[\s\w.#:,-]{0,25}$", re.I)
 LOOSE_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b", re.I)
@@ -442,25 +441,36 @@ LOOSE_CASE_REF = re.compile(r"\b(?:[A-Z]{1,4}[/-]?)?\d[\w/-]{3,20}\b", re.I)
 LOOSE_PNC = re.compile(r"\b(?:\d{2}|\d{4})[ \t./\\-]{1,3}\d{1,7}[ \t./-]{0,3}[A-Z]\b", re.I)
 
 
+def is_case_reference(value: str) -> bool:
+    """Four digits or more, and not a year alone ("case number 2024 guidance")."""
+    return sum(c.isdigit() for c in value) >= 4 and not re.fullmatch(r"(?:19|20)\d\d", value)
+
+
+def any_value(value: str) -> bool:
+    return True
+
+
+# (kind, shape, the label before it, a check of the value)
+LOOSE: list[tuple[str, re.Pattern[str], re.Pattern[str], Callable[[str], bool]]] = [
+    ("prison number", LOOSE_PRISON, PRISON_CONTEXT, any_value),
+    ("PNC number", LOOSE_PNC, PNC_CONTEXT, any_value),
+    ("National Insurance number", LOOSE_NI, NI_CONTEXT, any_value),
+    # labelled, so any ten digits: test-range numbers fail the check digit
+    ("NHS number", NHS, NHS_CONTEXT, any_value),
+    ("postcode", LOOSE_POSTCODE, POSTCODE_CONTEXT, any_value),
+    ("case reference", LOOSE_CASE_REF, CASE_REF_CONTEXT, is_case_reference),
+]
+
+
 def loose_identifiers(text: str) -> list[Finding]:
     found = []
-    for kind, pattern, context in (("prison number", LOOSE_PRISON, PRISON_CONTEXT),
-                                   ("PNC number", LOOSE_PNC, PNC_CONTEXT),
-                                   ("National Insurance number", LOOSE_NI, NI_CONTEXT),
-                                   # labelled: test-range numbers fail the check digit
-                                   ("NHS number", LOOSE_NHS, NHS_CONTEXT),
-                                   ("postcode", LOOSE_POSTCODE, POSTCODE_CONTEXT),
-                                   ("case reference", LOOSE_CASE_REF, CASE_REF_CONTEXT)):
+    for kind, pattern, context, accept in LOOSE:
         for m in pattern.finditer(text):
-            if context.search(text[max(0, m.start() - 40):m.start()]) and (
-                    kind != "case reference" or is_case_reference(m.group(0))):
+            if context.search(text[max(0, m.start() - 40):m.start()]) and accept(m.group(0)):
                 found.append(Finding(kind, m.start(), m.end()))
     return found
 
 
-def is_case_reference(value: str) -> bool:
-    """Four digits or more, and not a year alone ("case number 2024 guidance")."""
-    return sum(c.isdigit() for c in value) >= 4 and not re.fullmatch(r"(?:19|20)\d\d", value)
 
 
 def merge(findings: list[Finding]) -> list[Finding]:
@@ -489,6 +499,6 @@ ALL_PATTERNS: list[re.Pattern[str]] = [
     *(p for _, p in PATTERNS), PHONE, NHS, DATE_NUMERIC, DATE_ISO, *DATE_WORDS, DOB_WORDS,
     PERSON_WORDS, *NAMED_PERSON, NAME_AFTER_ROLE, NAME_AFTER_TITLE, AFTER_NAME, PASTED_RECORD,
     PRISON_CONTEXT, PNC_CONTEXT, NI_CONTEXT, LOOSE_PRISON, LOOSE_PNC, LOOSE_NI, NHS_CONTEXT,
-    LOOSE_NHS, POSTCODE_CONTEXT, LOOSE_POSTCODE, CASE_REF_CONTEXT, LOOSE_CASE_REF, PAIR,
+    POSTCODE_CONTEXT, LOOSE_POSTCODE, CASE_REF_CONTEXT, LOOSE_CASE_REF, PAIR,
     SURNAME_FIRST,
 ]

@@ -59,11 +59,15 @@ class RequestExamples:
                              if texts}
         return self._vectors
 
-    def kind(self, text: str, message: np.ndarray, guidance: Sequence[float]) -> str | None:
-        """The kind of request ``text`` (``message``: its unit vector) makes, or None;
-        ``guidance``: the cosines of the passages the search found for it to that vector."""
-        if self.model_id != BUNDLED_ID or ASKS_ABOUT.search(text):  # thresholds: MiniLM's
-            return None
+    def applies(self, text: str) -> bool:
+        """Whether ``text`` may be such a request at all: the thresholds are MiniLM's, and a
+        what-is or how-do-I question asks the guidance. Checked before anything is embedded."""
+        return self.model_id == BUNDLED_ID and not ASKS_ABOUT.search(text)
+
+    def kind(self, message: np.ndarray, guidance: Sequence[float]) -> str | None:
+        """The kind of request a message (``message``: its unit vector) makes, or None;
+        ``guidance``: the cosines of the top passages the search found for it to that vector
+        (the first ``TOP_PASSAGES`` count)."""
         closest_passage = max(guidance[:TOP_PASSAGES], default=0.0)
         margins = {}
         for kind, vectors in self.vectors().items():
