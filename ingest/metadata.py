@@ -7,6 +7,7 @@ names an audience.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from pydantic import BaseModel, Field
 from config.errors import IngestError
 from ingest.safe_yaml import load_metadata_yaml
 from knowledge.metadata_fields import ALL_STAFF
+
+log = logging.getLogger(__name__)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("id", "doc_id", "document_id", "reference", "ref"),
@@ -126,6 +129,19 @@ def pick(raw: dict[str, Any], field: str) -> Any:
     return None
 
 
+def audience_names(raw: dict[str, Any], path: Path) -> list[str]:
+    """The audiences the metadata restricts the document to. A mapping is not such a list:
+    GOV.UK's front matter (``audience: {primary: ..., secondary: ...}``) says who a page is
+    written for, and read as names it would hide the page from every member of staff."""
+    value = pick(raw, "audience")
+    if isinstance(value, dict):
+        log.warning("%s: its audience is a mapping (%s), not a list of audiences; read as "
+                    "not restricted (set audience in a sidecar to restrict it)", path.name,
+                    ", ".join(map(str, value)))
+        return []
+    return [a.lower().replace(" ", "-") for a in as_list(value)]
+
+
 def review_date(raw: dict[str, Any], effective: dt.date | None) -> dt.date | None:
     explicit = as_date(pick(raw, "review_date"), "review_date")
     if explicit:
@@ -180,7 +196,8 @@ def check_sizes(raw: dict[str, Any]) -> None:
             raise IngestError(f"the {field} in the metadata is {len(str(value)):,} characters: "
                               f"keep it under {most}")
     for field in ("audience", "supersedes"):
-        items = as_list(pick(raw, field))
+        value = pick(raw, field)
+        items = [] if isinstance(value, dict) else as_list(value)
         if len(items) > MAX_ITEMS or any(len(i) > MAX_ITEM_CHARS for i in items):
             raise IngestError(f"the {field} in the metadata is too long: at most {MAX_ITEMS} "
                               f"names of up to {MAX_ITEM_CHARS} characters")
@@ -198,7 +215,7 @@ def build_metadata(
     raw = {**found, **embedded_pairs(found), **read_sidecar(path)}
     check_sizes(raw)
     effective = as_date(pick(raw, "effective_date"), "effective_date")
-    audience = [a.lower().replace(" ", "-") for a in as_list(pick(raw, "audience"))]
+    audience = audience_names(raw, path)
     doc_title = str(pick(raw, "title") or title or path.stem.replace("_", " ").replace("-", " "))
     doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")

@@ -53,6 +53,25 @@ def test_defaults_and_cli_audience(tmp_path):
     assert meta.title == "My Policy File"
 
 
+def test_audience_given_as_a_mapping_restricts_nobody(tmp_path, caplog):
+    """GOV.UK's Service Manual front matter says who a page is written for, as a mapping: not
+    who may read it. Read as names it hid every such page from all staff."""
+    md = tmp_path / "cookies.md"
+    md.write_text("---\ntitle: Cookies\naudience:\n  primary:\n  secondary: service-managers, "
+                  "designers, developers, tech-archs, delivery-managers, performance-analysts, "
+                  "content-designers, user-researchers\n---\nGet consent before storing "
+                  "cookies.\n")
+    doc = load_file(md)
+    with caplog.at_level("WARNING"):
+        meta = build_metadata(md, doc.metadata, doc.title)
+    assert meta.audience == ["all-staff"]
+    assert "cookies.md: its audience is a mapping (primary, secondary)" in caplog.text
+    assert build_metadata(md, doc.metadata, doc.title, "probation").audience == ["probation"]
+    # a list or a comma-separated line still restricts
+    assert build_metadata(md, {"audience": "Probation, managers"}, None).audience == [
+        "probation", "managers"]
+
+
 def test_bad_sidecar_is_reported(tmp_path):
     path = tmp_path / "x.md"
     (tmp_path / "x.meta.yaml").write_text("title: [unclosed\n")
