@@ -7,8 +7,10 @@ Home Office March 2020"). Some text layers glue the footer to the page's last wo
 half the pages or more, numbers aside, are the footer (header) when their number changes from
 page to page and they stand as a line of their own on a few pages. Otherwise words that recur
 at a page's start are as often its text: "Code of" of "Code of Practice: Toolkit", "L 119/21
-EN Official Journal 1." of a header followed by a numbered heading. Pages too short to tell
-margin from body are left whole: content is never dropped.
+EN Official Journal 1." of a header followed by a numbered heading. A short first or last line
+that carries the page's own number is a header or footer too when most pages have one, though
+its words change with the chapter ("| User access | 57"). Pages too short to tell margin from
+body are left whole: content is never dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ SIDE_SHARE = 0.8
 SIDE_MIN_PAGES = 4
 END_LINES = 3  # a glued footer is looked for in this many lines at each end of a page
 END_WORDS = range(2, 9)  # and is this many words long (one word alone is too often text)
+PAGE_LINE_WORDS = 8  # a line with the page's number is its header or footer up to this long
+EDGE_NUMBER = re.compile(r"^\W*(\d{1,4})\b|\b(\d{1,4})\W*$")  # a number a line starts or ends with
 
 
 def margin_shape(text: str) -> str:
@@ -133,6 +137,36 @@ def without_running_ends(lines: list[str], headers: frozenset[str], footers: fro
     return lines
 
 
+def edge_number(line: str) -> int | None:
+    """The number a short line starts or ends with ("| User access | 57"), if it has one."""
+    if len(line.split()) > PAGE_LINE_WORDS:
+        return None
+    found = EDGE_NUMBER.search(line)
+    return int(found.group(1) or found.group(2)) if found else None
+
+
+def page_number_offset(pages: list[list[str]]) -> int | None:
+    """How the printed page numbers in the margins differ from the pages' places (printed
+    "57" on the 57th page: 1), where half the pages or more agree; None otherwise."""
+    offsets: Counter[int] = Counter()
+    for index, lines in enumerate(pages):
+        found = {n - index for i in edges(lines) if (n := edge_number(lines[i])) is not None}
+        offsets.update(found)
+    if not offsets:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(pages)) else None
+
+
+def without_page_numbers(lines: list[str], index: int, offset: int | None) -> list[str]:
+    """``lines`` less a first or last line that carries the page's own number."""
+    if offset is None:
+        return lines
+    edge = edges(lines)
+    return [ln for i, ln in enumerate(lines)
+            if not (i in edge and edge_number(ln) == index + offset)]
+
+
 def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
     """Every page's lines less its running header and footer, glued or whole lines. Both
     are found on the pages as they are, so a line that recurs inside the body (numbers
@@ -140,5 +174,8 @@ def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
     in_order = [pages.get(i, []) for i in range(max(pages, default=-1) + 1)]
     running = running_lines(in_order)
     headers, footers = running_ends(in_order)
-    return {i: without_running_ends(without_running(lines, running), headers, footers)
+    offset = page_number_offset(in_order)
+    return {i: without_page_numbers(
+                without_running_ends(without_running(lines, running), headers, footers),
+                i, offset)
             for i, lines in pages.items()}

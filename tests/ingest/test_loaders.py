@@ -181,6 +181,33 @@ def test_pdf_running_headers_that_alternate_between_left_and_right_pages_go(tmp_
     assert blocks[0].text.startswith("Guide to Tackling Abuses in Supply Chains")
 
 
+def test_pdf_headers_with_the_page_number_and_the_chapter_go(tmp_path):
+    """A compiled guide heads each page with its chapter and number ("| User access | 57"):
+    the words change every few pages, so they never recur on half of them, but the number is
+    the page's own. A body line that starts with another number stays."""
+    pdf = tmp_path / "guidance.pdf"
+    from fpdf import FPDF
+
+    writer = FPDF()
+    writer.set_font("Helvetica", "", 11)
+    chapters = ["Access control", "User access", "Remote working", "Incident management"]
+    kit = ["laptop", "phone", "pass", "token", "tablet", "key", "badge", "card", "drive", "fob"]
+    for n in range(1, 11):
+        writer.add_page()
+        lines = [f"| {chapters[(n - 1) // 3]} | {n + 2}",
+                 f"Rule {n}: lock your screen when you leave the desk.",
+                 f"{n + 40} days is the most a temporary account may last.",
+                 f"Report a lost {kit[n - 1]} to the service desk at once."]
+        for line in lines:
+            writer.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+            writer.ln(4)
+    writer.output(str(pdf))
+    text = " ".join(b.text for b in load_file(pdf).blocks)
+    assert not any(f"| {chapter} |" in text for chapter in chapters)
+    assert text.count("lock your screen") == 10 and text.count("to the service desk") == 10
+    assert "41 days is the most" in text and "50 days is the most" in text
+
+
 def test_headings_on_a_few_pages_of_one_side_are_not_running_headers():
     """Three "Article N" headings that open odd pages of a ten-page law are its text."""
     from ingest.loaders.pdf_margins import running_lines
