@@ -50,6 +50,7 @@ _OUTCOME = (r"(?:fined|sacked|dismissed|disciplined|blamed|sued|prosecuted|struc
 _PROCEEDINGS = (r"(?:grievance|disciplinary|tribunal|capability (?:hearing|process|meeting)|"
                 r"misconduct (?:hearing|investigation|meeting)|written warning|final warning|"
                 r"dismissal|appeal hearing)")
+_ADVERB = r"(?:personally|actually|really|definitely|still|now|also)"  # "am i personally gonna"
 ASKS_FOR_JUDGEMENT = re.compile(
     r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
     r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b|"
@@ -57,13 +58,13 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"\bgrounds (?:to|for) (?:an )?appeal\b|"
     r"\b(?:appeal|challenge) (?:my|our|the) (?:\w+ )?(?:decision|warning|dismissal|refusal|"
     r"outcome|sanction|review|grading|score)\b|"
-    rf"\b(?:am i|are we) (?:going to|gonna|likely to) (?:get |be )?{_OUTCOME}|"
-    rf"\b(?:(?:will|would) i|i'?ll|i will) (?:personally )?(?:get |be )?{_OUTCOME}|"
+    rf"\b(?:am i|are we) (?:{_ADVERB} )?(?:going to|gonna|likely to) (?:get |be )?{_OUTCOME}|"
+    rf"\b(?:(?:will|would) i|i'?ll|i will) (?:{_ADVERB} )?(?:get |be )?{_OUTCOME}|"
     # the asker's own proceedings: "a grievance against me", "I'm facing a disciplinary" (not
     # "a colleague facing a disciplinary", nor "how long is my written warning kept on file?")
     rf"\b{_PROCEEDINGS} (?:against|for|with) me\b|"
-    rf"(?:^\s*|\bi(?:'ve| have)? )got an? {_PROCEEDINGS}\b|"
-    rf"\bi(?:'m| am) facing an? {_PROCEEDINGS}\b|"
+    rf"(?:^\s*|\bi(?:'ve| have)? )got an? (?:\w+ )?{_PROCEEDINGS}\b|"
+    rf"\bi(?:'m| am) facing an? (?:\w+ )?{_PROCEEDINGS}\b|"
     r"\b(?:i|we)\b.{0,20}\b(?:take|bring|raise) (?:it|this|them|a claim|a case|my case|"
     r"my employer) (?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
     r"\b(?:will|would|could) (?:i|we) win\b|\b(?:do|would) (?:i|we) stand a chance\b|"
@@ -74,7 +75,10 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"\bwas (?:that|it|this) (?:fair|unfair|justified)\b|"
     r"\b(?:legal|lawful|fair|unfair|allowed) in my (?:case|situation|circumstances)\b|"
     r"\b(?:would|will|could) my (?:complaint|claim|grievance|appeal|case) (?:succeed|win|stand up|"
-    r"be upheld|get anywhere)\b",
+    r"be upheld|get anywhere)\b|"
+    # the asker's own appeal: "would that stand up if I appealed it?"
+    r"\b(?:would|will|could) (?:that|it|this|the decision|the warning) (?:stand up|stand|hold|be "
+    r"overturned|be upheld)\b.{0,30}\bi (?:appeal|appealed|challenge|challenged)\b",
     re.I,
 )
 

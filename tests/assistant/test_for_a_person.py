@@ -25,6 +25,9 @@ from assistant.for_a_person import wants_a_person
     "i was moved off the wing after my complaint, was that fair?",
     "would my grievance be upheld if i raised it now",
     "my manager says i'm losing my job over it, is that lawful in my situation?",
+    "i clicked a phishing link last week, am i actually going to be disciplined?",
+    "got a first written warning over the shift swap, could it be overturned if i challenged it",
+    "i'm facing a formal capability process, what are my chances",
 ])
 def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     assert wants_a_person(text)
@@ -42,6 +45,9 @@ def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     "how do workers raise a grievance under the code of practice?",
     "can the police contact the victim directly?",
     "what is a fair processing notice?",
+    "how long does a final written warning stay on someone's file?",
+    "would a screenshot stand up as evidence of the breach?",
+    "can a prisoner appeal an adjudication decision?",
 ])
 def test_a_question_about_the_rules_is_not_for_a_person(text):
     assert not wants_a_person(text)
