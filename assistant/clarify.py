@@ -44,8 +44,18 @@ def classification_options(question: str, source_texts: list[str]) -> list[str]:
 GENERAL = re.compile(r"\b(?:in general|general use|generally|any|all|every)\b", re.I)
 
 
-def named_things(text: str) -> list[str]:
-    return [w for w in re.findall(r"\b[A-Z][A-Za-z0-9]{2,}\b", text) if w not in COMMON_CAPITALS]
+def named_things(text: str, sources: str = "") -> list[str]:
+    """The names ``text`` uses: its capitalised words, and (staff type in lower case) each
+    word the ``sources`` only ever write capitalised ("copilot" for "Copilot"), as they
+    write it."""
+    typed = [w for w in re.findall(r"\b[A-Z][A-Za-z0-9]{2,}\b", text) if w not in COMMON_CAPITALS]
+    for word in dict.fromkeys(re.findall(r"\b[a-z][a-z0-9]{2,}\b", text)):
+        spelt = set(re.findall(rf"\b{word}\b", sources, re.I))
+        if spelt and all(w[0].isupper() for w in spelt):
+            form = max(spelt, key=lambda w: sources.count(w))
+            if form not in COMMON_CAPITALS and form not in typed:
+                typed.append(form)
+    return typed
 
 
 def variant_options(question: str, source_texts: list[str], earlier: str = "") -> list[str]:
@@ -53,8 +63,8 @@ def variant_options(question: str, source_texts: list[str], earlier: str = "") -
     A follow-up that names nothing itself is about what the earlier turn named."""
     if GENERAL.search(question):
         return []  # "Is MCP approved for general use?" asks about the general case
-    words = named_things(question) or named_things(earlier)
     joined = "\n".join(source_texts)
+    words = named_things(question, joined) or named_things(earlier, joined)
     for word in words:
         # qualifiers come before the head word in product names: "GitHub Copilot"
         pattern = re.compile(rf"\b((?:{NAME_WORD}\s){{1,2}}{word})\b(?!\s[A-Z])")

@@ -118,6 +118,18 @@ def test_a_bare_name_the_sources_qualify_two_ways_asks_which():
     assert variant_options("And is it approved?", PRODUCTS, earlier="Can I use Copilot?")
 
 
+def test_a_name_typed_in_lower_case_is_still_a_name():
+    """Staff type "copilot": a word the sources only ever write capitalised is a name."""
+    assert variant_options("am i ok to use copilot for minutes?", PRODUCTS) == [
+        "GitHub Copilot", "Microsoft 365 Copilot"]
+    assert variant_options("can i use github copilot at home", PRODUCTS) == []  # said which
+    # a word the sources also write in lower case is not a name: "the Act" and "an act of"
+    acts = ["The Modern Slavery Act requires a statement. The Data Protection Act sets rules.",
+            "Under the Modern Slavery Act and the Data Protection Act, an act of exploitation "
+            "is recorded."]
+    assert variant_options("what does the act say about statements?", acts) == []
+
+
 def test_a_heading_run_into_the_text_is_not_a_variant():
     # a PDF's headings glued to the next line name "Overview ECINS" once, as no product is
     texts = ["A case study of ECINS in Nottinghamshire Overview ECINS is a secure system.",
