@@ -47,6 +47,7 @@ class Outcome:
     title: str | None = None
     chunks: int = 0
     summary: dict[str, Any] | None = None
+    note: str | None = None  # something in the file read otherwise than written
 
     def describe(self, show: Callable[[str], str] = str,
                  emphasise: Callable[[str], str] = str) -> str:
@@ -58,7 +59,8 @@ class Outcome:
         if self.status == "unchanged":
             return f"{title} is already in the guidance, unchanged."
         verb = "Updated" if self.status == "updated" else "Added"
-        return f"{verb} {title}: {self.chunks} passages indexed; staff can ask about it now."
+        added = f"{verb} {title}: {self.chunks} passages indexed; staff can ask about it now."
+        return f"{added} Note: {show(self.note)}." if self.note else added
 
 
 class DocumentUploads:
@@ -123,7 +125,7 @@ class DocumentUploads:
             return Outcome(False, name, "failed",
                            without_paths(outcome.reason or UNREADABLE, target), summary=summary)
         return Outcome(True, name, outcome.status, title=title or name,
-                       chunks=outcome.chunks, summary=summary)
+                       chunks=outcome.chunks, summary=summary, note=outcome.note)
 
     def remove(self, source: str) -> int:
         """Remove a document's chunks (and the file, if it was uploaded); chunks removed."""

@@ -43,6 +43,12 @@ def print_report(report: IngestReport) -> None:
         for item in s["failed"]:
             table.add_row(item["path"], item["reason"])
         _c.out.print(table)
+    noted = [o for o in report.outcomes if o.note]
+    if noted:
+        table = Table("file", "note", title="Indexed, with a note", title_justify="left")
+        for outcome in noted:
+            table.add_row(outcome.path, outcome.note)
+        _c.out.print(table)
 
 
 def ingest_command(

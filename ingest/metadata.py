@@ -7,7 +7,6 @@ names an audience.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from pydantic import BaseModel, Field
 from config.errors import IngestError
 from ingest.safe_yaml import load_metadata_yaml
 from knowledge.metadata_fields import ALL_STAFF
-
-log = logging.getLogger(__name__)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "doc_id": ("id", "doc_id", "document_id", "reference", "ref"),
@@ -59,6 +56,8 @@ class PolicyMetadata(BaseModel):
     classification: str | None = None
     # sections to offer as walkthroughs even without numbered steps: headings, or "*" (all)
     walkthroughs: list[str] = Field(default_factory=list)
+    # what was read otherwise than written, for the ingest report (not stored)
+    notes: list[str] = Field(default_factory=list, exclude=True)
 
 
 def slugify(text: str) -> str:
@@ -129,15 +128,15 @@ def pick(raw: dict[str, Any], field: str) -> Any:
     return None
 
 
-def audience_names(raw: dict[str, Any], path: Path) -> list[str]:
+def audience_names(raw: dict[str, Any], notes: list[str]) -> list[str]:
     """The audiences the metadata restricts the document to. A mapping is not such a list:
     GOV.UK's front matter (``audience: {primary: ..., secondary: ...}``) says who a page is
     written for, and read as names it would hide the page from every member of staff."""
     value = pick(raw, "audience")
     if isinstance(value, dict):
-        log.warning("%s: its audience is a mapping (%s), not a list of audiences; read as "
-                    "not restricted (set audience in a sidecar to restrict it)", path.name,
-                    ", ".join(map(str, value)))
+        notes.append(f"its audience is a mapping ({', '.join(map(str, value))}): who it is "
+                     "written for, not who may read it, so it restricts nobody (an audience "
+                     "in a sidecar restricts it)")
         return []
     return [a.lower().replace(" ", "-") for a in as_list(value)]
 
@@ -215,7 +214,8 @@ def build_metadata(
     raw = {**found, **embedded_pairs(found), **read_sidecar(path)}
     check_sizes(raw)
     effective = as_date(pick(raw, "effective_date"), "effective_date")
-    audience = audience_names(raw, path)
+    notes: list[str] = []
+    audience = audience_names(raw, notes)
     doc_title = str(pick(raw, "title") or title or path.stem.replace("_", " ").replace("-", " "))
     doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")
@@ -232,4 +232,5 @@ def build_metadata(
         supersedes=[slugify(s) for s in as_list(pick(raw, "supersedes"))],
         classification=str(classification).strip() if classification else None,
         walkthroughs=walkthrough_sections(pick(raw, "walkthroughs")),
+        notes=notes,
     )

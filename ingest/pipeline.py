@@ -50,6 +50,7 @@ class FileOutcome:
     embedded: int = 0
     pages: int = 0
     doc_id: str | None = None
+    note: str | None = None  # indexed, but something was read otherwise than written
 
 
 @dataclass
@@ -307,7 +308,7 @@ class Ingestor:
         return FileOutcome(
             str(path), "updated" if previous else "added", chunks=len(prepared.chunks),
             embedded=self.kb.embeddings.embedded - before, pages=prepared.pages or 1,
-            doc_id=meta.doc_id,
+            doc_id=meta.doc_id, note="; ".join(meta.notes) or None,
         )
 
     @staticmethod

@@ -65,3 +65,20 @@ def test_an_upload_over_its_time_is_stopped_with_a_reason(settings, kb):
         assert not doc.exists()
     finally:
         uploads.worker.close()
+
+
+def test_an_upload_read_otherwise_than_written_says_so(settings, kb):
+    """A trainer uploading a GOV.UK page learns that its audience restricts nobody."""
+    uploads = DocumentUploads(settings, kb)
+    try:
+        page = uploads.incoming("apis.md")
+        page.write_text("---\ntitle: APIs\naudience:\n  primary: developers\n---\n"
+                        "Offer a POST alternative to PUT and DELETE.\n")
+        outcome = uploads.accept(page)
+        assert outcome.ok and outcome.status == "added", outcome.reason
+        assert outcome.describe().endswith(
+            "staff can ask about it now. Note: its audience is a mapping (primary): who it is "
+            "written for, not who may read it, so it restricts nobody (an audience in a "
+            "sidecar restricts it).")
+    finally:
+        uploads.worker.close()

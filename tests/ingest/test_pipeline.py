@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -129,6 +130,19 @@ def test_same_file_name_in_two_folders_gets_distinct_ids(tmp_path, kb, settings)
     Ingestor(settings, kb).run([tmp_path])
     ids = sorted(e.doc_id for e in kb.catalog.all())
     assert ids[0] == "readme" and ids[1].startswith("readme-") and len(ids) == 2
+
+
+def test_metadata_read_otherwise_than_written_is_noted_in_the_report(tmp_path, kb, settings):
+    page = tmp_path / "cookies.md"
+    page.write_text("---\ntitle: Cookies\naudience:\n  primary: developers\n---\n"
+                    "Get consent before storing cookies that are not essential.\n")
+    (tmp_path / "plain.md").write_text("# Plain\n\nNothing unusual here.\n")
+    report = Ingestor(settings, kb).run([tmp_path]).summary()
+    notes = {Path(f["path"]).name: f["note"] for f in report["files"]}
+    assert notes["plain.md"] is None
+    assert notes["cookies.md"].startswith("its audience is a mapping (primary)")
+    entry = next(e for e in kb.catalog.all() if e.doc_id == "cookies")
+    assert entry.policy["audience"] == ["all-staff"] and "notes" not in entry.policy
 
 
 def test_superseded_and_audience_excluded_from_retrieval(tmp_path, kb, settings):
