@@ -76,6 +76,12 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"\b(?:legal|lawful|fair|unfair|allowed) in my (?:case|situation|circumstances)\b|"
     r"\b(?:would|will|could) my (?:complaint|claim|grievance|appeal|case) (?:succeed|win|stand up|"
     r"be upheld|get anywhere)\b|"
+    # the asker's own liability and pay: "am I personally liable?", "he says he'll sue me",
+    # "I've been underpaid since January"
+    rf"\b(?:am i|are we|will i be|would i be|could i be|i'?m|i am) (?:{_ADVERB} |legally )?"
+    r"liable\b|\b(?:going to|gonna|wants? to|threaten(?:ing|s|ed)? to|will|could|might) sue "
+    r"(?:me|us)\b|\b(?:i'?ve been|i have been|i was|i'?m being|im being|i am being|i got) "
+    r"(?:\w+ )?(?:underpaid|short-?changed|not paid|docked)\b|\bwhat (?:i'?m|im|i am) owed\b|"
     # the asker's own appeal: "would that stand up if I appealed it?"
     r"\b(?:would|will|could) (?:that|it|this|the decision|the warning) (?:stand up|stand|hold|be "
     r"overturned|be upheld)\b.{0,30}\bi (?:appeal|appealed|challenge|challenged)\b",

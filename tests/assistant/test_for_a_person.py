@@ -28,6 +28,8 @@ from assistant.for_a_person import wants_a_person
     "i clicked a phishing link last week, am i actually going to be disciplined?",
     "got a first written warning over the shift swap, could it be overturned if i challenged it",
     "i'm facing a formal capability process, what are my chances",
+    "think i've been underpaid on overtime for months, how much am i due",
+    "the hostel is threatening to sue me over the referral i made",
 ])
 def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     assert wants_a_person(text)
