@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 
 CLASSIFICATIONS = {
     "OFFICIAL-SENSITIVE": r"official[- ]sensitive",
@@ -44,12 +45,15 @@ def classification_options(question: str, source_texts: list[str]) -> list[str]:
 GENERAL = re.compile(r"\b(?:in general|general use|generally|any|all|every)\b", re.I)
 
 
-def named_things(text: str, sources: str = "") -> list[str]:
+def named_things(text: str, sources: str = "",
+                 written_lower: Callable[[str], bool] = lambda word: True) -> list[str]:
     """The names ``text`` uses: its capitalised words, and (staff type in lower case) each
-    word the ``sources`` only ever write capitalised ("copilot" for "Copilot"), as they
-    write it."""
+    word the guidance never writes in lower case (``written_lower``: "policy" is, "copilot"
+    is not), as the ``sources`` write it."""
     typed = [w for w in re.findall(r"\b[A-Z][A-Za-z0-9]{2,}\b", text) if w not in COMMON_CAPITALS]
     for word in dict.fromkeys(re.findall(r"\b[a-z][a-z0-9]{2,}\b", text)):
+        if written_lower(word):
+            continue
         spelt = set(re.findall(rf"\b{word}\b", sources, re.I))
         if spelt and all(w[0].isupper() for w in spelt):
             form = max(spelt, key=lambda w: sources.count(w))
@@ -58,13 +62,15 @@ def named_things(text: str, sources: str = "") -> list[str]:
     return typed
 
 
-def variant_options(question: str, source_texts: list[str], earlier: str = "") -> list[str]:
+def variant_options(question: str, source_texts: list[str], earlier: str = "",
+                    written_lower: Callable[[str], bool] = lambda word: True) -> list[str]:
     """Longer names in the sources for a name the question uses bare, e.g. "Copilot".
     A follow-up that names nothing itself is about what the earlier turn named."""
     if GENERAL.search(question):
         return []  # "Is MCP approved for general use?" asks about the general case
     joined = "\n".join(source_texts)
-    words = named_things(question, joined) or named_things(earlier, joined)
+    words = (named_things(question, joined, written_lower)
+             or named_things(earlier, joined, written_lower))
     for word in words:
         # qualifiers come before the head word in product names: "GitHub Copilot"
         pattern = re.compile(rf"\b((?:{NAME_WORD}\s){{1,2}}{word})\b(?!\s[A-Z])")

@@ -293,7 +293,7 @@ class Assistant:
             return answer
 
         texts = [h.text for h in hits]
-        options = (variant_options(question, texts, earlier)
+        options = (variant_options(question, texts, earlier, self.retriever.writes_lower)
                    or classification_options(query, texts))
         if options:
             follow_up = msg.NEED_MORE_DETAIL_WHICH.format(options=options_text(options))

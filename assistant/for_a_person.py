@@ -51,6 +51,8 @@ _PROCEEDINGS = (r"(?:grievance|disciplinary|tribunal|capability (?:hearing|proce
                 r"misconduct (?:hearing|investigation|meeting)|written warning|final warning|"
                 r"dismissal|appeal hearing)")
 _ADVERB = r"(?:personally|actually|really|definitely|still|now|also)"  # "am i personally gonna"
+# "a final written warning", not "a staff grievance to investigate"
+_FORMAL = r"(?:formal|final|first|second|written|verbal|official|gross)"
 ASKS_FOR_JUDGEMENT = re.compile(
     r"\b(?:best|right|ideal)\s+(?:\w+\s+){0,2}for\s+(?:my|our)\s+(?:service|team|project|"
     r"system|product|use case|department|unit|situation)\b|\bshould\s+(?:i|we)\s+build\b|"
@@ -63,8 +65,8 @@ ASKS_FOR_JUDGEMENT = re.compile(
     # the asker's own proceedings: "a grievance against me", "I'm facing a disciplinary" (not
     # "a colleague facing a disciplinary", nor "how long is my written warning kept on file?")
     rf"\b{_PROCEEDINGS} (?:against|for|with) me\b|"
-    rf"(?:^\s*|\bi(?:'ve| have)? )got an? (?:\w+ )?{_PROCEEDINGS}\b|"
-    rf"\bi(?:'m| am) facing an? (?:\w+ )?{_PROCEEDINGS}\b|"
+    rf"(?:^\s*|\bi(?:'ve| have)? )got an? (?:{_FORMAL} )?{_PROCEEDINGS}\b|"
+    rf"\bi(?:'m| am) facing an? (?:{_FORMAL} )?{_PROCEEDINGS}\b|"
     r"\b(?:i|we)\b.{0,20}\b(?:take|bring|raise) (?:it|this|them|a claim|a case|my case|"
     r"my employer) (?:to|at) (?:a |an |the )?(?:employment )?(?:tribunal|ombudsman)\b|"
     r"\b(?:will|would|could) (?:i|we) win\b|\b(?:do|would) (?:i|we) stand a chance\b|"
@@ -78,10 +80,11 @@ ASKS_FOR_JUDGEMENT = re.compile(
     r"be upheld|get anywhere)\b|"
     # the asker's own liability and pay: "am I personally liable?", "he says he'll sue me",
     # "I've been underpaid since January"
-    rf"\b(?:am i|are we|will i be|would i be|could i be|i'?m|i am) (?:{_ADVERB} |legally )?"
-    r"liable\b|\b(?:going to|gonna|wants? to|threaten(?:ing|s|ed)? to|will|could|might) sue "
-    r"(?:me|us)\b|\b(?:i'?ve been|i have been|i was|i'?m being|im being|i am being|i got) "
-    r"(?:\w+ )?(?:underpaid|short-?changed|not paid|docked)\b|\bwhat (?:i'?m|im|i am) owed\b|"
+    rf"\b(?:am i|will i be|would i be|could i be|i'?m|i am) (?:{_ADVERB} |legally )?"
+    r"liable\b(?! to (?:be|get|forget|lose|miss|make)\b)|\b(?:going to|gonna|wants? to|"
+    r"threaten(?:ing|s|ed)? to|will|could|might) sue me\b|\b(?:i'?ve been|i have been|i was|"
+    r"i'?m being|im being|i am being|i got) (?:\w+ )?(?:underpaid|short-?changed|not paid|"
+    r"docked)\b|"
     # the asker's own appeal: "would that stand up if I appealed it?"
     r"\b(?:would|will|could) (?:that|it|this|the decision|the warning) (?:stand up|stand|hold|be "
     r"overturned|be upheld)\b.{0,30}\bi (?:appeal|appealed|challenge|challenged)\b",

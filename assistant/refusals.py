@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.for_a_person import wants_a_person
+from assistant.for_a_person import ASKS_FOR_JUDGEMENT
 
 # -- changing or revealing the instructions ----------------------------------------------
 # Four kinds, each in the words any such attempt uses rather than one message's: setting
@@ -75,8 +75,9 @@ _SECRET = (r"(?:your\s+(?:\w+\s+){0,2}?(?:prompt|instructions|configuration|conf
            r"everything (?:above|before) (?:this|here)|"
            r"(?:rules|instructions|settings|prompt) (?:that )?you(?:'ve| have)? been (?:configured|"
            r"programmed|given|set up|told)|"
-           r"(?:text|instructions|prompt|rules|words|messages?|notes)\s+(?:that\s+)?you\s+(?:were|"
-           r"was|have been|'ve been|got)\s+(?:given|told|sent|fed|loaded with)\b|"
+           r"(?:setup|set-?up|start-?up|starting|hidden|initial|original|secret|whole|full|exact)\s+"
+           r"(?:text|instructions|prompt|rules|words)\s+(?:that\s+)?you\s+(?:were|was|have been|"
+           r"'ve been)\s+(?:given|told|fed|loaded with)\b|"
            r"(?:text|words|rules|instructions|prompt)\b.{0,20}\b"
            r"(?:defines?|controls?|governs?) (?:how you (?:behave|work|respond|answer)|you(?:r "
            r"behaviou?r)?)\b)")
@@ -107,13 +108,17 @@ INJECTION = [
     # of the sender's choosing ("reply 'test mode on' to confirm")
     re.compile(r"\b(?:skip|bypass|don'?t (?:do|run|use)|do not (?:do|run|use)) (?:the |any |a |"
                r"your )?(?:document|doc|guidance|source|knowledge base) ?(?:search|look-?up)s?\b|"
-               r"\b(?:answer|respond|reply)\b(?:\W+\w+){0,2}?\W+(?:from|using|out of|with|on) "
-               r"(?:your |ur )?(?:own |general |world |background )(?:knowledge|training)\b|"
-               r"\byou(?:'re| are|re| r)?\s+(?:now\s+)?in\s+(?:\w+\s+)?(?:test|testing|developer|"
-               r"dev|debug|admin|maintenance|training|unrestricted|god|sudo) mode\b|"
-               r"\b(?:reply|respond|answer|say|type|write)\s+(?:with\s+|back\s+)?[\"'‘“]"
-               r"[^\"'’”]{1,40}[\"'’”]\s+(?:to confirm|if you (?:understand|agree|accept)|"
-               r"to (?:show|prove))", re.I),
+               r"\b(?:answer|respond|reply)\b(?:\W+\w+){0,2}?\W+(?:from|using|out of|with) "
+               r"(?:your |ur )?(?:own |general |world |background )knowledge\b|"
+               # Guide's mode, not a system's ("when you're in training mode on nomis...")
+               r"(?:^|[.!?:;,]\s*|\bnow\s+|\bfor (?:this|the next) \w+(?: \w+)?,?\s+)"
+               r"you(?:'re| are|re| r)\s+(?:now\s+)?in\s+(?:developer|"
+               r"dev|debug|admin|maintenance|unrestricted|god|sudo|test) mode\b"
+               r"(?!\s+(?:on|of|for|in)\b)|"
+               # an order, not what an email says ("the email says reply 'stop' to confirm")
+               r"(?:^|[.!?]\s+)(?:now\s+|just\s+|please\s+)?(?:reply|respond|answer|say|type|write)\s+"
+               r"(?:with\s+|back\s+)?[\"'‘“][^\"'’”]{1,40}[\"'’”]\s+(?:to confirm|if you "
+               r"(?:understand|agree|accept)|to (?:show|prove))", re.I | re.M),
     # authority claimed for answering anything (lifting "your rules" is caught above;
     # "my manager has approved it, can you tell me how to get round the USB restrictions?" asks
     # about a policy)
@@ -242,6 +247,6 @@ def refusal(text: str) -> Refusal | None:
         return HARMFUL
     # "they're going to sue me, am I liable?" asks for a judgement on the asker's own case:
     # a person, not a refusal
-    if LEGAL_REQUEST.search(text) and not wants_a_person(text):
+    if LEGAL_REQUEST.search(text) and not ASKS_FOR_JUDGEMENT.search(text):
         return LEGAL
     return None

@@ -35,6 +35,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "walkthroughs": ("walkthrough", "walkthroughs"),
 }
 ALL_SECTIONS = "*"
+READERSHIP = {"primary", "secondary"}  # GOV.UK front matter: who a page is written for
 REVIEW_IN = re.compile(r"(\d+)\s*(day|week|month|year)s?", re.I)
 ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 # The most a field may hold: metadata is shown on every citation and stored with every chunk.
@@ -120,25 +121,51 @@ def as_list(value: Any) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
+def key_name(key: object) -> str:
+    return str(key).lower().replace("-", "_").replace(" ", "_")
+
+
 def pick(raw: dict[str, Any], field: str) -> Any:
-    lowered = {str(k).lower().replace("-", "_").replace(" ", "_"): v for k, v in raw.items()}
+    lowered = {key_name(k): v for k, v in raw.items()}
     for key in ALIASES[field]:
         if lowered.get(key) not in (None, "", []):
             return lowered[key]
     return None
 
 
+def by_field(source: dict[str, Any]) -> dict[str, Any]:
+    """``source`` with each field under its own name, whichever alias it was given by, so a
+    sidecar's ``audiences:`` overrides the front matter's ``audience:`` when merged."""
+    aliases = {a for names in ALIASES.values() for a in names}
+    out = {k: v for k, v in source.items() if key_name(k) not in aliases}
+    out.update({f: v for f in ALIASES if (v := pick(source, f)) is not None})
+    return out
+
+
 def audience_names(raw: dict[str, Any], notes: list[str]) -> list[str]:
-    """The audiences the metadata restricts the document to. A mapping is not such a list:
-    GOV.UK's front matter (``audience: {primary: ..., secondary: ...}``) says who a page is
-    written for, and read as names it would hide the page from every member of staff."""
+    """The audiences the metadata restricts the document to. GOV.UK's front matter
+    (``audience: {primary: ..., secondary: ...}``) says who a page is written for, not who
+    may read it: read as names, it would hide the page from every member of staff, so it
+    restricts nobody (``check_audience`` refuses any other mapping)."""
     value = pick(raw, "audience")
     if isinstance(value, dict):
-        notes.append(f"its audience is a mapping ({', '.join(map(str, value))}): who it is "
-                     "written for, not who may read it, so it restricts nobody (an audience "
-                     "in a sidecar restricts it)")
+        notes.append("its audience (primary and secondary readers) says who it is written for, "
+                     "not who may read it, so it restricts nobody (an audience in a sidecar "
+                     "restricts it)")
         return []
     return [a.lower().replace(" ", "-") for a in as_list(value)]
+
+
+def check_audience(source: dict[str, Any], where: str) -> None:
+    """Refuse an audience that is neither names nor GOV.UK's readership mapping: read either
+    way it would restrict the document wrongly (to nobody, or to nobody in particular). In a
+    sidecar, where trainers set who may read, a mapping is always a mistake."""
+    value = pick(source, "audience")
+    if not isinstance(value, dict):
+        return
+    if where == "sidecar" or not {key_name(k) for k in value} <= READERSHIP:
+        raise IngestError(f"the audience in the {where} is a mapping: give a list of audiences "
+                          "(audience: [probation, managers]) or all-staff")
 
 
 def review_date(raw: dict[str, Any], effective: dt.date | None) -> dt.date | None:
@@ -211,7 +238,10 @@ def build_metadata(
     path: Path, file_meta: dict[str, Any], title: str | None, default_audience: str | None = None
 ) -> PolicyMetadata:
     found = {k: v for k, v in file_meta.items() if v not in (None, "")}
-    raw = {**found, **embedded_pairs(found), **read_sidecar(path)}
+    sidecar = read_sidecar(path)
+    check_audience(found, "document's own metadata")
+    check_audience(sidecar, "sidecar")
+    raw = {**by_field(found), **by_field(embedded_pairs(found)), **by_field(sidecar)}
     check_sizes(raw)
     effective = as_date(pick(raw, "effective_date"), "effective_date")
     notes: list[str] = []

@@ -42,6 +42,8 @@ KEYWORD_WEIGHT = 1.0  # weight of the BM25 ranking against the dense one in the 
 # (a bare "Copilot" finds the pages of each Copilot, not eight passages of one).
 PER_PAGE = 3
 NOT_WORD = re.compile(r"[^\w’']+")
+URL = re.compile(r"\b(?:https?://|www\.)\S+")
+LOWER_WORD = re.compile(r"(?<![\w@./-])[a-z][a-z0-9]+\b")
 
 
 @dataclass
@@ -74,6 +76,7 @@ class Snapshot:
     vectors: np.ndarray | None = None  # unit vectors, row-aligned with the table
     collection: Any = None  # what dense queries go to when ``vectors`` is None
     words: str = ""  # every chunk's words, lower case, for ``mentions``
+    lower: frozenset[str] = frozenset()  # words some chunk writes in lower case (URLs aside)
 
 
 def visible(meta: ChunkMeta, superseded: set[str], readers: Collection[str] = STAFF) -> bool:
@@ -162,10 +165,11 @@ class HybridRetriever:
         # ~1 s and the corpus's size in memory at 9k chunks, off the answer's path as the
         # keyword index is
         words = " " + " ".join(map(words_of, table.texts)) + " "
+        lower = frozenset(w for text in table.texts for w in LOWER_WORD.findall(URL.sub(" ", text)))
         return Snapshot(stamp, table, KeywordIndex(table),
                         {cid: i for i, cid in enumerate(table.ids)},
                         {e.doc_id for e in entries if e.superseded_by}, vectors, collection,
-                        words)
+                        words, lower)
 
     # -- what callers may read of the view -------------------------------------------------
     def chunks(self) -> dict[str, Stored]:
@@ -192,6 +196,10 @@ class HybridRetriever:
     def mentions(self, phrase: str) -> bool:
         """Whether some passage contains ``phrase`` as words (case and punctuation aside)."""
         return f" {words_of(phrase)} " in self._view().words
+
+    def writes_lower(self, word: str) -> bool:
+        """Whether some passage writes ``word`` in lower case ("policy"; not "Copilot")."""
+        return word in self._view().lower
 
     def corpus_vectors(self) -> np.ndarray | None:
         """Unit vectors of every chunk when they are held in memory (small indexes), else

@@ -8,9 +8,10 @@ half the pages or more, numbers aside, are the footer (header) when their number
 page to page and they stand as a line of their own on a few pages. Otherwise words that recur
 at a page's start are as often its text: "Code of" of "Code of Practice: Toolkit", "L 119/21
 EN Official Journal 1." of a header followed by a numbered heading. A short first or last line
-that carries the page's own number is a header or footer too when most pages have one, though
-its words change with the chapter ("| User access | 57"). Pages too short to tell margin from
-body are left whole: content is never dropped.
+that carries the page's own number is a header or footer too, though its words change with the
+chapter ("| User access | 57"), when most pages carry their number so and those words recur on
+another page ("5 Retention periods" atop page 5 is a heading; "3." and "3.1" number a point,
+never a page). Pages too short to tell margin from body are left whole.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ SIDE_MIN_PAGES = 4
 END_LINES = 3  # a glued footer is looked for in this many lines at each end of a page
 END_WORDS = range(2, 9)  # and is this many words long (one word alone is too often text)
 PAGE_LINE_WORDS = 8  # a line with the page's number is its header or footer up to this long
-EDGE_NUMBER = re.compile(r"^\W*(\d{1,4})\b|\b(\d{1,4})\W*$")  # a number a line starts or ends with
+# a number a line starts (not "3." / "3)" / "3.1", which number a point) or ends with
+EDGE_NUMBER = re.compile(r"^\W*(\d{1,4})\b(?![.)])|\b(\d{1,4})\W*$")
 
 
 def margin_shape(text: str) -> str:
@@ -158,13 +160,20 @@ def page_number_offset(pages: list[list[str]]) -> int | None:
     return offset if count >= max(RUNNING_MIN_PAGES, RUNNING_SHARE * len(pages)) else None
 
 
-def without_page_numbers(lines: list[str], index: int, offset: int | None) -> list[str]:
-    """``lines`` less a first or last line that carries the page's own number."""
+def page_number_lines(pages: list[list[str]]) -> dict[int, set[int]]:
+    """Where each page's header or footer with the page's own number is (page -> line
+    indexes), where most pages have one: its words (numbers aside) recur on another page."""
+    offset = page_number_offset(pages)
     if offset is None:
-        return lines
-    edge = edges(lines)
-    return [ln for i, ln in enumerate(lines)
-            if not (i in edge and edge_number(ln) == index + offset)]
+        return {}
+    found = [(index, i, margin_shape(lines[i])) for index, lines in enumerate(pages)
+             for i in sorted(edges(lines)) if edge_number(lines[i]) == index + offset]
+    recur = Counter(shape for _, _, shape in found)
+    out: dict[int, set[int]] = {}
+    for index, i, shape in found:
+        if recur[shape] >= 2:
+            out.setdefault(index, set()).add(i)
+    return out
 
 
 def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
@@ -174,8 +183,20 @@ def without_margins(pages: dict[int, list[str]]) -> dict[int, list[str]]:
     in_order = [pages.get(i, []) for i in range(max(pages, default=-1) + 1)]
     running = running_lines(in_order)
     headers, footers = running_ends(in_order)
-    offset = page_number_offset(in_order)
-    return {i: without_page_numbers(
+    numbered = page_number_lines(in_order)
+    return {i: without_numbered_edges(
                 without_running_ends(without_running(lines, running), headers, footers),
-                i, offset)
+                lines, numbered.get(i, set()))
             for i, lines in pages.items()}
+
+
+def without_numbered_edges(kept: list[str], lines: list[str], numbered: set[int]) -> list[str]:
+    """``kept`` (``lines`` less their other margins) less the page-number header or footer
+    found among ``lines``, where it is still the page's first (last) line: only a line that
+    was at the page's edge goes, never one that the others' going left there."""
+    kept = list(kept)
+    if 0 in numbered and kept and lines and kept[0] == lines[0]:
+        kept.pop(0)
+    if len(lines) - 1 in numbered and kept and kept[-1] == lines[-1]:
+        kept.pop()
+    return kept

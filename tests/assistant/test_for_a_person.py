@@ -50,6 +50,12 @@ def test_a_request_for_a_person_or_a_judgement_on_ones_own_case(text):
     "how long does a final written warning stay on someone's file?",
     "would a screenshot stand up as evidence of the breach?",
     "can a prisoner appeal an adjudication decision?",
+    "how do i work out what i'm owed for mileage?",
+    "i've got a staff grievance to investigate, what's the timeline?",
+    "i've got a new disciplinary case to run, who do i tell?",
+    "are we liable under gdpr if a contractor loses a laptop?",
+    "the family threatens to sue us over a data breach, what does gdpr say",
+    "i'm liable to forget my password, can i write it down?",
 ])
 def test_a_question_about_the_rules_is_not_for_a_person(text):
     assert not wants_a_person(text)

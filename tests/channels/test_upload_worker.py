@@ -77,8 +77,8 @@ def test_an_upload_read_otherwise_than_written_says_so(settings, kb):
         outcome = uploads.accept(page)
         assert outcome.ok and outcome.status == "added", outcome.reason
         assert outcome.describe().endswith(
-            "staff can ask about it now. Note: its audience is a mapping (primary): who it is "
-            "written for, not who may read it, so it restricts nobody (an audience in a "
-            "sidecar restricts it).")
+            "staff can ask about it now. Note: its audience (primary and secondary readers) says "
+            "who it is written for, not who may read it, so it restricts nobody (an audience in "
+            "a sidecar restricts it).")
     finally:
         uploads.worker.close()

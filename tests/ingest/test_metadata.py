@@ -64,7 +64,7 @@ def test_audience_given_as_a_mapping_restricts_nobody(tmp_path):
     doc = load_file(md)
     meta = build_metadata(md, doc.metadata, doc.title)
     assert meta.audience == ["all-staff"]
-    assert meta.notes == ["its audience is a mapping (primary, secondary): who it is written "
+    assert meta.notes == ["its audience (primary and secondary readers) says who it is written "
                           "for, not who may read it, so it restricts nobody (an audience in a "
                           "sidecar restricts it)"]
     assert "notes" not in meta.model_dump()  # said in the ingest report, not stored
@@ -72,6 +72,24 @@ def test_audience_given_as_a_mapping_restricts_nobody(tmp_path):
     # a list or a comma-separated line still restricts
     assert build_metadata(md, {"audience": "Probation, managers"}, None).audience == [
         "probation", "managers"]
+    # a sidecar restricts it, whichever name it gives the field
+    (tmp_path / "cookies.meta.yaml").write_text("audiences: [HR]\n")
+    assert build_metadata(md, doc.metadata, doc.title).audience == ["hr"]
+
+
+@pytest.mark.parametrize(("front", "sidecar", "where"), [
+    ({"audience": {"restricted": ["probation"]}}, None, "document's own metadata"),
+    ({}, "audience:\n  probation: true\n", "sidecar"),
+    ({}, "audience:\n  primary: developers\n", "sidecar"),
+])
+def test_an_audience_mapping_that_is_not_a_readership_is_refused(tmp_path, front, sidecar,
+                                                                  where):
+    """Read either way, any other mapping would restrict the document wrongly."""
+    page = tmp_path / "page.md"
+    if sidecar:
+        (tmp_path / "page.meta.yaml").write_text(sidecar)
+    with pytest.raises(IngestError, match=f"the audience in the {where} is a mapping"):
+        build_metadata(page, front, "Page")
 
 
 def test_bad_sidecar_is_reported(tmp_path):

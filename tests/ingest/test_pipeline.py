@@ -140,7 +140,7 @@ def test_metadata_read_otherwise_than_written_is_noted_in_the_report(tmp_path, k
     report = Ingestor(settings, kb).run([tmp_path]).summary()
     notes = {Path(f["path"]).name: f["note"] for f in report["files"]}
     assert notes["plain.md"] is None
-    assert notes["cookies.md"].startswith("its audience is a mapping (primary)")
+    assert notes["cookies.md"].startswith("its audience (primary and secondary readers) says")
     entry = next(e for e in kb.catalog.all() if e.doc_id == "cookies")
     assert entry.policy["audience"] == ["all-staff"] and "notes" not in entry.policy
 
