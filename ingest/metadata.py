@@ -16,6 +16,7 @@ from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, Field
 
+from config.audiences import audience_name
 from config.errors import IngestError
 from ingest.safe_yaml import load_metadata_yaml
 from knowledge.metadata_fields import ALL_STAFF
@@ -153,17 +154,18 @@ def audience_names(raw: dict[str, Any], notes: list[str]) -> list[str]:
                      "not who may read it, so it restricts nobody (an audience in a sidecar "
                      "restricts it)")
         return []
-    return [a.lower().replace(" ", "-") for a in as_list(value)]
+    return [audience_name(a) for a in as_list(value)]
 
 
-def check_audience(source: dict[str, Any], where: str) -> None:
-    """Refuse an audience that is neither names nor GOV.UK's readership mapping: read either
-    way it would restrict the document wrongly (to nobody, or to nobody in particular). In a
-    sidecar, where trainers set who may read, a mapping is always a mistake."""
+def check_audience(source: dict[str, Any], where: str, readership: bool) -> None:
+    """Refuse an audience that is neither names nor (where ``readership`` may be written)
+    GOV.UK's readership mapping: read either way it would restrict the document wrongly (to
+    nobody, or to nobody in particular). In a sidecar, where trainers set who may read, a
+    mapping is always a mistake."""
     value = pick(source, "audience")
     if not isinstance(value, dict):
         return
-    if where == "sidecar" or not {key_name(k) for k in value} <= READERSHIP:
+    if not readership or not {key_name(k) for k in value} <= READERSHIP:
         raise IngestError(f"the audience in the {where} is a mapping: give a list of audiences "
                           "(audience: [probation, managers]) or all-staff")
 
@@ -239,8 +241,8 @@ def build_metadata(
 ) -> PolicyMetadata:
     found = {k: v for k, v in file_meta.items() if v not in (None, "")}
     sidecar = read_sidecar(path)
-    check_audience(found, "document's own metadata")
-    check_audience(sidecar, "sidecar")
+    check_audience(found, "document's own metadata", readership=True)
+    check_audience(sidecar, "sidecar", readership=False)
     raw = {**by_field(found), **by_field(embedded_pairs(found)), **by_field(sidecar)}
     check_sizes(raw)
     effective = as_date(pick(raw, "effective_date"), "effective_date")
