@@ -33,7 +33,7 @@ SENTENCE_BREAK = re.compile(
     r"(?=[\"“'(\[]?[A-Z0-9•\-])|\n+"
     r"|(?<=[;:,])\s+(?=\([a-z]{1,4}\)\s)", re.M)
 CONTEXT_TOKENS = 40  # the context line never takes more than this
-PIPELINE_VERSION = "chunker-13"  # bump to re-chunk every document on the next ingest
+PIPELINE_VERSION = "chunker-14"  # bump to re-chunk every document on the next ingest
 
 
 @dataclass

@@ -64,7 +64,11 @@ def page_lines(text: str) -> list[str]:
     return without_ghosts([ln for ln in lines if ln and not PAGE_NUMBER.match(ln)])
 
 
-GHOST_MIN_PREFIX = 15  # characters a ghost shares with the line below it
+GHOST_MIN_PREFIX = 15  # characters a ghost shares with the line above or below it
+GHOST_LEAD = 3  # real words a ghost may carry before the next line's start
+# characters a ghost repeats of the line above, after words of its own: list items end
+# alike ("• First Contact Officers (3 FTE)" / "• Police Officers (3 FTE)")
+GHOST_REPEAT = 2 * GHOST_MIN_PREFIX
 
 
 def shared_prefix(a: str, b: str) -> int:
@@ -72,27 +76,64 @@ def shared_prefix(a: str, b: str) -> int:
     return next((n for n, (x, y) in pairs if x != y), min(len(a), len(b)))
 
 
-def is_ghost(line: str, above: str, below: str) -> bool:
-    """Whether ``line`` is the next line's start (after a word or two that belong to this
-    line) overprinted on the end of the line above: "rights and freedoms ... is no longer
-    likel high risk to the rights" between "... ensure that the high risk to the" and "and
-    freedoms ... is no longer likely to materialise"."""
+def ghost(line: str, above: str, below: str) -> str | None:
+    """The line above as it should read when ``line`` is a ghost (a text layer re-rendered
+    over itself, so a line repeats part of its neighbours, garbled), taking in the real words
+    the ghost carries; None when ``line`` is no ghost. Three shapes, all in the GDPR's
+    official PDF:
+    - the next line's start overprinted on the end of the line above, after up to two real
+      words that end the sentence above: "not apply if one of the following applies: (a)
+      ... has rohibited. 2. Paragraph 1 shall not apply" between "... 2. Paragraph 1 shall"
+      and "if one of the following applies: (a) ... has given explicit consent";
+    - the end of the line above repeated, then the real words that follow it, the whole
+      behind a start of those words and the next line: "this Regulation work of ...
+      laboratories. (20) While this" between "... laboratories. (20) While" and "Regulation
+      applies, inter alia";
+    - the line above again, from a point in it, whose own end was garbled by an overprint:
+      "ithstanding paragraph 1, ... and obtain prior" under "Notwithstanding paragraph 1,
+      ... and obtain prior", or "reedom, ... progress, to the" under "of freedom, ...
+      progress, to the stren" and over "strengthening and the convergence".
+    """
     words = line.split(" ")
-    for lead in range(3):
+    for lead in range(GHOST_LEAD):
         head, rest = " ".join(words[:lead]), " ".join(words[lead:])
         shared = shared_prefix(rest, below)
         tail = rest[shared:].strip()
         if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and rest != below and \
                 f"{above} {head}".rstrip().endswith(tail):
-            return True
-    return False
+            return f"{above} {head}".rstrip()
+    for lead in range(1, len(words)):
+        head, rest = " ".join(words[:lead]), " ".join(words[lead:])
+        if len(rest) < GHOST_REPEAT:
+            break
+        if rest[:GHOST_REPEAT] not in above:
+            continue
+        # the longest start of ``rest`` (whole words) that the line above ends with
+        ends = [n for n in range(GHOST_REPEAT, len(rest) + 1)
+                if (n == len(rest) or rest[n] == " ") and above.endswith(rest[:n])]
+        if ends:
+            after = rest[ends[-1]:].strip()
+            if f"{after} {below}".strip().startswith(head):
+                return f"{above} {after}".rstrip()
+    at = above.find(line[:GHOST_REPEAT]) if len(line) >= GHOST_REPEAT else -1
+    if at > 0:
+        overprinted = above[at + shared_prefix(above[at:], line):].strip()
+        if not overprinted or below.startswith(overprinted):
+            return above[:at] + line
+    return None
 
 
 def without_ghosts(lines: list[str]) -> list[str]:
-    """Lines without the ghosts some PDFs draw (text layers re-rendered line over line; see
-    ``is_ghost``). Both real lines are there, so a ghost only repeats, garbled."""
-    return [line for i, line in enumerate(lines)
-            if not (0 < i < len(lines) - 1 and is_ghost(line, lines[i - 1], lines[i + 1]))]
+    """Lines without the ghosts some PDFs draw (see ``ghost``): the real words a ghost
+    carries go on the line above, whose sentence they continue."""
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        fixed = ghost(line, kept[-1], lines[i + 1]) if kept and i < len(lines) - 1 else None
+        if fixed is None:
+            kept.append(line)
+        else:
+            kept[-1] = fixed
+    return kept
 
 
 def wrapped(line: str, following: str) -> bool:

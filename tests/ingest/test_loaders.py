@@ -421,11 +421,37 @@ def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
     below = "all appropriate technological measures have been implemented to"
     assert without_ghosts([above, ghost, below, "establish it."]) == \
         [above, below, "establish it."]
-    # the ghost may keep a word of its own line first
+    # a ghost may start with the last words of the sentence above: they stay, on its line
     above = "measures which ensure that the high risk to the"
     ghost = "rights and freedoms of data subjects is no longer likel high risk to the rights"
     below = "and freedoms of data subjects is no longer likely to materialise"
-    assert without_ghosts([above, ghost, below]) == [above, below]
+    assert without_ghosts([above, ghost, below]) == [f"{above} rights", below]
+    above = "orientation shall be prohibited. 2. Paragraph 1 shall"
+    ghost = "not apply if one of the following applies: (a) the subject has rohibited. 2. " \
+            "Paragraph 1 shall not apply"
+    below = "if one of the following applies: (a) the subject has given explicit consent"
+    assert " ".join(without_ghosts([above, ghost, below])) == (
+        "orientation shall be prohibited. 2. Paragraph 1 shall not apply if one of the "
+        "following applies: (a) the subject has given explicit consent")
+    # the end of the line above repeated behind a start of the real words that follow it
+    above = "in the framework of anti-money laundering or of forensic laboratories. (20) While"
+    ghost = "this Regulation work of anti-money laundering or of forensic laboratories. (20) " \
+            "While this"
+    below = "Regulation applies, inter alia, to the activities of courts"
+    assert without_ghosts([above, ghost, below]) == [f"{above} this", below]
+    # the line above again, its own end an overprinted start of the line below
+    above = "of freedom, security and justice and of an economic union, to the stren"
+    ghost = "reedom, security and justice and of an economic union, to the"
+    below = "strengthening and the convergence of the economies"
+    assert without_ghosts([above, ghost, below]) == [above[:-len(" stren")], below]
+    above = "controller shall implement appropriate technical measures for ensuring that, by defau"
+    ghost = "roller shall implement appropriate technical measures for ensuring that, by default,"
+    below = "only personal data which are necessary for each specific purpose"
+    assert without_ghosts([above, ghost, below]) == [f"cont{ghost}", below]
+    # list items that end alike are text
+    items = ["• First Contact Officers (3 FTE)", "• Police Officers (3 FTE)",
+             "• Police Administrators (2 FTE)"]
+    assert without_ghosts(items) == items
     # a line that merely starts like the next one is text, not a ghost
     items = ["1.1 Report it to the desk.", "1.1 Report it to the desk and your manager.",
              "Then stop."]
