@@ -10,6 +10,7 @@ from pathlib import Path
 from config.errors import IngestError
 from ingest.loaders.docx import load_docx
 from ingest.loaders.html import load_html
+from ingest.loaders.letters import plain_letters
 from ingest.loaders.markdown import load_markdown
 from ingest.loaders.pdf import load_pdf
 from ingest.loaders.text import load_text
@@ -107,6 +108,12 @@ def load_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
                           f"what its name says): {without_paths(str(exc), path)}") from None
     if not any(b.text.strip() for b in doc.blocks if b.kind != "heading"):
         raise IngestError("no text found: the document is empty")
+    for block in doc.blocks:
+        block.text = plain_letters(block.text)
+    if doc.title:
+        doc.title = plain_letters(doc.title)
+    doc.metadata = {k: plain_letters(v) if isinstance(v, str) else v
+                    for k, v in doc.metadata.items()}
     return doc
 
 

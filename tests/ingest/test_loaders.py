@@ -458,6 +458,18 @@ def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
     assert without_ghosts(items) == items
 
 
+def test_ligatures_are_read_as_the_letters_they_stand_for(tmp_path):
+    """A PDF's text layer keeps "ﬁ" and "ﬃ" as one glyph ("oﬃcer" is an unknown word to the
+    embedding model, and nobody searches for it): every format is read in plain letters."""
+    md = tmp_path / "dpo.md"
+    md.write_text("# Notiﬁcation to the oﬃcer\n\nThe speciﬁc eﬀects of proﬁling on the "
+                  "data ﬂow\u2011chart.\n", encoding="utf-8")
+    doc = load_file(md)
+    assert [b.text for b in doc.blocks] == [
+        "Notification to the officer",
+        "The specific effects of profiling on the data flow-chart."]
+
+
 def test_plain_text_numbered_headings(tmp_path):
     txt = tmp_path / "media.txt"
     txt.write_text("REMOVABLE MEDIA POLICY\n\n1. SCOPE\n\nThis covers USB sticks.\n\n"
