@@ -43,6 +43,13 @@ ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 MAX_CHARS = {"title": 300, "owner": 300, "version": 64, "classification": 64, "doc_id": 200,
              "effective_date": 64, "review_date": 64}
 MAX_ITEMS = 50  # audiences, superseded documents
+# What an office program writes as a PDF's title when it prints one ("Microsoft Word -
+# Annual Report_master copy FINAL.docx"), and titles that name no document: in every
+# chunk's context line, "Microsoft Word" drew questions about Microsoft's tools to a report
+PRINTED_BY = re.compile(r"^\s*Microsoft\s+(?:Office\s+)?(?:Word|PowerPoint|Excel)\s+-\s+", re.I)
+FILE_EXTENSION = re.compile(r"\.(?:docx?|dotx?|pptx?|xlsx?|rtf|odt|pdf)\s*$", re.I)
+NO_TITLE = re.compile(r"^(?:(?:table\s+of\s+)?contents|untitled(?:\s+document)?|document\s*\d*|"
+                      r"title|slide\s*\d*|powerpoint\s+presentation)$", re.I)
 MAX_ITEM_CHARS = 200
 
 
@@ -236,6 +243,15 @@ def shortened(text: str, most: int) -> str:
     return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + "…"
 
 
+def usable_title(value: Any) -> str | None:
+    """``value`` as a document's title, without what the program that made the file added
+    to it; None when it names no document ("Table of Contents", "Document1")."""
+    if value is None:
+        return None
+    text = FILE_EXTENSION.sub("", PRINTED_BY.sub("", str(value))).strip()
+    return None if not text or NO_TITLE.match(text) else text
+
+
 def build_metadata(
     path: Path, file_meta: dict[str, Any], title: str | None, default_audience: str | None = None
 ) -> PolicyMetadata:
@@ -248,7 +264,8 @@ def build_metadata(
     effective = as_date(pick(raw, "effective_date"), "effective_date")
     notes: list[str] = []
     audience = audience_names(raw, notes)
-    doc_title = str(pick(raw, "title") or title or path.stem.replace("_", " ").replace("-", " "))
+    doc_title = next(filter(None, map(usable_title, (pick(raw, "title"), title))),
+                     path.stem.replace("_", " ").replace("-", " "))
     doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")
     owner = pick(raw, "owner")

@@ -54,7 +54,8 @@ def make_encrypted_pdf(path: Path, source: Path, password: str = "secret") -> Pa
 
 
 def make_docx(path: Path, title: str | None = None, author: str | None = None,
-              keywords: str | None = None) -> Path:
+              keywords: str | None = None, heading: str = "Information Sharing Agreement"
+              ) -> Path:
     document = docx.Document()
     props = document.core_properties
     if title:
@@ -63,7 +64,7 @@ def make_docx(path: Path, title: str | None = None, author: str | None = None,
         props.author = author
     if keywords:
         props.keywords = keywords
-    document.add_heading("Information Sharing Agreement", level=0)
+    document.add_heading(heading, level=0)
     document.add_heading("1. Purpose", level=1)
     document.add_paragraph("This agreement allows probation staff to share attendance data.")
     document.add_heading("2. What is shared", level=1)

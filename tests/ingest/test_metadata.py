@@ -23,6 +23,23 @@ def test_sidecar_wins_and_dates_normalise(tmp_path):
     assert meta.audience == ["prisons", "probation"]
 
 
+def test_titles_without_what_the_office_program_added(tmp_path):
+    """A PDF printed from Word is titled "Microsoft Word - NAME.docx"; a title such as
+    "Table of Contents" names no document, so the next source (the file name) is used."""
+    pdf_path = make_pdf(tmp_path / "annual-report.pdf", [[("p", "Text.")]],
+                        title="Microsoft Word - IASC Annual Report 2021-22.docx")
+    doc = load_file(pdf_path)
+    assert build_metadata(pdf_path, doc.metadata, doc.title).title == \
+        "IASC Annual Report 2021-22"
+    docx_path = make_docx(tmp_path / "Wales_Delivery-Plan.docx", heading="Table of Contents")
+    doc = load_file(docx_path)
+    assert doc.title == "Table of Contents"  # the first heading: the loader's best guess
+    assert build_metadata(docx_path, doc.metadata, doc.title).title == "Wales Delivery Plan"
+    # a title that merely mentions them is kept
+    assert build_metadata(pdf_path, {"title": "Contents of a prison cell search"},
+                          None).title == "Contents of a prison cell search"
+
+
 def test_docx_and_pdf_properties(tmp_path):
     docx_path = make_docx(tmp_path / "isa.docx", title="Health ISA", author="IG",
                           keywords="audience=probation; review_date=2027-09-30; version=1.5")
