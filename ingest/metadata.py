@@ -264,8 +264,10 @@ def build_metadata(
     effective = as_date(pick(raw, "effective_date"), "effective_date")
     notes: list[str] = []
     audience = audience_names(raw, notes)
-    doc_title = next(filter(None, map(usable_title, (pick(raw, "title"), title))),
-                     path.stem.replace("_", " ").replace("-", " "))
+    # a trainer's sidecar title is taken as written; the file's own, as far as it is usable
+    doc_title = pick(sidecar, "title") or next(
+        filter(None, map(usable_title, (pick(raw, "title"), title))),
+        path.stem.replace("_", " ").replace("-", " "))
     doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")
     owner = pick(raw, "owner")

@@ -69,6 +69,7 @@ GHOST_LEAD = 3  # real words a ghost may carry before the next line's start
 # characters a ghost repeats of the line above, after words of its own: list items end
 # alike ("• First Contact Officers (3 FTE)" / "• Police Officers (3 FTE)")
 GHOST_REPEAT = 2 * GHOST_MIN_PREFIX
+GHOST_HEAD = 12  # words a ghost may start with before it repeats the line above
 
 
 def shared_prefix(a: str, b: str) -> int:
@@ -76,19 +77,26 @@ def shared_prefix(a: str, b: str) -> int:
     return next((n for n, (x, y) in pairs if x != y), min(len(a), len(b)))
 
 
+def cuts_word(text: str, at: int) -> bool:
+    """Whether position ``at`` of ``text`` falls inside a word ("aut|horities")."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
+
+
 def ghost(line: str, above: str, below: str) -> str | None:
     """The line above as it should read when ``line`` is a ghost (a text layer re-rendered
-    over itself, so a line repeats part of its neighbours, garbled), taking in the real words
-    the ghost carries; None when ``line`` is no ghost. Three shapes, all in the GDPR's
-    official PDF:
+    over itself, so a line repeats part of its neighbours), taking in the real words the
+    ghost carries; None when ``line`` is no ghost. Three shapes, all in the GDPR's official
+    PDF, and each only where the repeat is garbled: a copy cut inside a word ("likel" for
+    "likely", "rohibited", "aut|horities") or behind a start of the real words. Parallel
+    text repeats whole words and is left alone ("Managers must record the decision" /
+    "Staff must record the decision").
     - the next line's start overprinted on the end of the line above, after up to two real
       words that end the sentence above: "not apply if one of the following applies: (a)
       ... has rohibited. 2. Paragraph 1 shall not apply" between "... 2. Paragraph 1 shall"
       and "if one of the following applies: (a) ... has given explicit consent";
     - the end of the line above repeated, then the real words that follow it, the whole
-      behind a start of those words and the next line: "this Regulation work of ...
-      laboratories. (20) While this" between "... laboratories. (20) While" and "Regulation
-      applies, inter alia";
+      behind a start of those words: "this Regulation work of ... laboratories. (20) While
+      this" between "... laboratories. (20) While" and "Regulation applies, inter alia";
     - the line above again, from a point in it, whose own end was garbled by an overprint:
       "ithstanding paragraph 1, ... and obtain prior" under "Notwithstanding paragraph 1,
       ... and obtain prior", or "reedom, ... progress, to the" under "of freedom, ...
@@ -99,26 +107,29 @@ def ghost(line: str, above: str, below: str) -> str | None:
         head, rest = " ".join(words[:lead]), " ".join(words[lead:])
         shared = shared_prefix(rest, below)
         tail = rest[shared:].strip()
+        joined = f"{above} {head}".rstrip()
+        garbled = (cuts_word(below, shared) and rest[shared - 1].isalnum()) or \
+            cuts_word(joined, len(joined) - len(tail))
         if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and rest != below and \
-                f"{above} {head}".rstrip().endswith(tail):
-            return f"{above} {head}".rstrip()
-    for lead in range(1, len(words)):
+                joined.endswith(tail) and garbled:
+            return joined
+    for lead in range(1, min(len(words), GHOST_HEAD + 1)):
         head, rest = " ".join(words[:lead]), " ".join(words[lead:])
         if len(rest) < GHOST_REPEAT:
             break
-        if rest[:GHOST_REPEAT] not in above:
+        # where in the line above a repeat of it starts that runs to its end
+        at = above.find(rest[:GHOST_REPEAT])
+        while at >= 0 and not rest.startswith(above[at:]):
+            at = above.find(rest[:GHOST_REPEAT], at + 1)
+        if at < 0:
             continue
-        # the longest start of ``rest`` (whole words) that the line above ends with
-        ends = [n for n in range(GHOST_REPEAT, len(rest) + 1)
-                if (n == len(rest) or rest[n] == " ") and above.endswith(rest[:n])]
-        if ends:
-            after = rest[ends[-1]:].strip()
-            if f"{after} {below}".strip().startswith(head):
-                return f"{above} {after}".rstrip()
+        after = rest[len(above) - at:].strip()
+        if f"{after} {below}".strip().startswith(head) and (after or cuts_word(above, at)):
+            return f"{above} {after}".rstrip()
     at = above.find(line[:GHOST_REPEAT]) if len(line) >= GHOST_REPEAT else -1
     if at > 0:
         overprinted = above[at + shared_prefix(above[at:], line):].strip()
-        if not overprinted or below.startswith(overprinted):
+        if cuts_word(above, at) or (overprinted and below.startswith(overprinted)):
             return above[:at] + line
     return None
 

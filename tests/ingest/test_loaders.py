@@ -8,6 +8,7 @@ import pytest
 
 from config.errors import IngestError
 from ingest.loaders import is_candidate, load_file
+from ingest.loaders.pdf import without_ghosts
 from tests.files import (
     make_docx,
     make_encrypted_pdf,
@@ -414,8 +415,6 @@ def test_plain_text_wrapped_lines_are_joined_and_items_kept(tmp_path):
 
 
 def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
-    from ingest.loaders.pdf import without_ghosts
-
     above = "breaches may justify more time. (87) It should be ascertained whether"
     ghost = "all appropriate technological measures have b d be ascertained whether"
     below = "all appropriate technological measures have been implemented to"
@@ -456,6 +455,36 @@ def test_pdf_ghost_lines_are_dropped_and_real_lines_kept():
     items = ["1.1 Report it to the desk.", "1.1 Report it to the desk and your manager.",
              "Then stop."]
     assert without_ghosts(items) == items
+
+
+@pytest.mark.parametrize("lines", [
+    ["Managers must record the decision and the reasons for it in the case file.",
+     "Staff must record the decision and the reasons for it in the case file.",
+     "Staff who cannot do so must tell their line manager."],
+    ["Signed on behalf of the data controller: ______________"] * 2
+    + ["Signed on behalf of the processor: ______________"],
+    ["• Restrict access to the shared drive – owner: IT team",
+     "• Review access to the shared drive – owner: IT team",
+     "• Review access to the case system – owner: Data team"],
+    ["Issued on 1 March 2024", "Reviewed by the Board on 1 March 2024",
+     "Reviewed by the Board on 3 June 2025"],
+    ["Officers in the community team must report incidents by email to the duty manager",
+     "Officers in the custody suite must report incidents by email to the duty manager",
+     "Officers in the custody suite must report incidents by phone to the duty manager"],
+    ["4.2 Reporting a personal data breach",
+     "Reporting a personal data breach to the ICO must happen within 72 hours.", "Then stop."],
+    ["If in doubt, ask the Information Assurance team",
+     "the Information Assurance team will advise within a day.", "Then record it."],
+    ["Note: staff must tell the data protection officer at once",
+     "staff must tell the data protection officer at once", "if a laptop is lost."],
+    ["Laptop Encrypted at rest and in transit Yes", "Phone Encrypted at rest and in transit Yes",
+     "Tablet Encrypted at rest and in transit No"],
+    [f"Row {i} " + " ".join(["0.0"] * 1000) + f" total {i}" for i in range(3)],
+])
+def test_pdf_lines_that_repeat_their_neighbours_whole_are_text(lines):
+    """Parallel sentences, repeated lines, table rows and a heading its sentence restates
+    repeat whole words: only a garbled repeat is a ghost."""
+    assert without_ghosts(lines) == lines
 
 
 def test_ligatures_are_read_as_the_letters_they_stand_for(tmp_path):

@@ -35,9 +35,11 @@ def test_titles_without_what_the_office_program_added(tmp_path):
     doc = load_file(docx_path)
     assert doc.title == "Table of Contents"  # the first heading: the loader's best guess
     assert build_metadata(docx_path, doc.metadata, doc.title).title == "Wales Delivery Plan"
-    # a title that merely mentions them is kept
+    # a title that merely mentions them is kept, and a trainer's sidecar is taken as written
     assert build_metadata(pdf_path, {"title": "Contents of a prison cell search"},
                           None).title == "Contents of a prison cell search"
+    (tmp_path / "annual-report.pdf.meta.yaml").write_text("title: Contents\n")
+    assert build_metadata(pdf_path, doc.metadata, doc.title).title == "Contents"
 
 
 def test_docx_and_pdf_properties(tmp_path):
