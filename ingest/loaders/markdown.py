@@ -26,6 +26,9 @@ from ingest.safe_yaml import load_metadata_yaml
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*(?:\n|\Z)", re.S)
 # Templating left in some sites' front matter/body (ERB, Liquid): never guidance text.
 TEMPLATE_TAGS = re.compile(r"<%.*?%>|\{%.*?%\}|\{\{.*?\}\}", re.S)
+# Abbreviation definitions (kramdown, PHP Markdown Extra: "*[ICO]: Information Commissioner's
+# Office") give hover text on the page and show nothing; CommonMark would print them as text
+ABBREVIATION = re.compile(r"^ {0,3}\*\[[^\]\n]+\]:[^\n]*\n?", re.M)
 
 _md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
 SUMMARY_KEYS = ("description", "summary", "lede")
@@ -65,7 +68,7 @@ def load_markdown(path: Path) -> ParsedDocument:
     if b"\x00" in raw[:4096]:
         raise IngestError("not a Markdown file (binary content)")
     meta, body = split_front_matter(decode_bytes(raw))
-    body = TEMPLATE_TAGS.sub("", body)
+    body = ABBREVIATION.sub("", TEMPLATE_TAGS.sub("", body))
     h1_title, blocks, _ = parse_html(f"<html><body>{_md.render(body)}</body></html>")
     title = meta.get("title")
     lede = summary_blocks(meta)

@@ -388,6 +388,15 @@ def test_markdown_with_template_front_matter(tmp_path):
     assert "Use the approved platform." in doc.blocks[1].text and "<%" not in doc.blocks[1].text
 
 
+def test_markdown_abbreviation_definitions_are_not_text(tmp_path):
+    md = tmp_path / "privacy.md"
+    md.write_text("# Privacy note\n\nContact the ICO if you are unhappy.\n\n"
+                  "*[ICO]: Information Commissioner's Office\n*[DWP]: Department for Work and "
+                  "Pensions\n\n* [Draft] sections are marked\n")
+    assert [b.text for b in load_file(md).blocks] == [
+        "Privacy note", "Contact the ICO if you are unhappy.", "- [Draft] sections are marked"]
+
+
 def test_markdown_and_html_wrapped_lines_are_one_sentence_and_br_breaks(tmp_path):
     md = tmp_path / "logs.md"
     md.write_text("# Logs\n\nSplunk is a tool for short and long-term storage,\nvisualisation "
