@@ -43,6 +43,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 MAX_CHARS = {"title": 300, "owner": 300, "version": 64, "classification": 64, "doc_id": 200,
              "effective_date": 64, "review_date": 64}
 MAX_ITEMS = 50  # audiences, superseded documents
+MAX_ITEM_CHARS = 200
 # What an office program writes as a PDF's title when it prints one ("Microsoft Word -
 # Annual Report_master copy FINAL.docx"), and titles that name no document: in every
 # chunk's context line, "Microsoft Word" drew questions about Microsoft's tools to a report
@@ -50,7 +51,6 @@ PRINTED_BY = re.compile(r"^\s*Microsoft\s+(?:Office\s+)?(?:Word|PowerPoint|Excel
 FILE_EXTENSION = re.compile(r"\.(?:docx?|dotx?|pptx?|xlsx?|rtf|odt|pdf)\s*$", re.I)
 NO_TITLE = re.compile(r"^(?:(?:table\s+of\s+)?contents|untitled(?:\s+document)?|document\s*\d*|"
                       r"title|slide\s*\d*|powerpoint\s+presentation)$", re.I)
-MAX_ITEM_CHARS = 200
 
 
 class PolicyMetadata(BaseModel):
@@ -265,9 +265,9 @@ def build_metadata(
     notes: list[str] = []
     audience = audience_names(raw, notes)
     # a trainer's sidecar title is taken as written; the file's own, as far as it is usable
-    doc_title = pick(sidecar, "title") or next(
+    doc_title = str(pick(sidecar, "title") or next(
         filter(None, map(usable_title, (pick(raw, "title"), title))),
-        path.stem.replace("_", " ").replace("-", " "))
+        path.stem.replace("_", " ").replace("-", " ")))
     doc_title = shortened(doc_title, MAX_CHARS["title"])  # a long first heading, say
     version = pick(raw, "version")
     owner = pick(raw, "owner")
