@@ -17,10 +17,12 @@ BOILERPLATE = [
     "script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form",
     "button", "svg", "iframe", "select",
 ]
-BOILERPLATE_ROLES = ["navigation", "banner", "contentinfo", "search", "complementary"]
+# a footnote's link back to where it is cited ("↩": kramdown, Python-Markdown, DPUB-ARIA)
+BOILERPLATE_ROLES = ["navigation", "banner", "contentinfo", "search", "complementary",
+                     "doc-backlink"]
 BOILERPLATE_CLASS = re.compile(
     r"(^|[-_ ])(breadcrumbs?|cookie|skip-?link|site-?header|site-?footer|menu|sidebar|"
-    r"related|share|feedback)([-_ ]|$)",
+    r"related|share|feedback|reversefootnote|footnote-backref)([-_ ]|$)",
     re.I,
 )
 HEADINGS = {f"h{i}": i for i in range(1, 7)}

@@ -339,6 +339,9 @@ def test_html_drops_boilerplate_keeps_structure(tmp_path):
         <h2>Secure domains</h2>
         <table><tr><th>Partner</th><th>Domain</th></tr><tr><td>Council</td><td>gov.uk</td></tr>
         </table><ul><li>Never forward to personal email.</li><li>Check the address.</li></ul>
+        <ol><li id="fn:1"><p>Set by the council. <a href="#fnref:1" class="reversefootnote">
+        &#8617;</a></p></li><li><p>From 2024. <a href="#r2" role="doc-backlink">&#8617;</a></p>
+        </li></ol>
         </main><footer>Copyright Westbrook</footer></body></html>""")
     doc = load_file(page)
     text = "\n".join(b.text for b in doc.blocks)
@@ -348,6 +351,7 @@ def test_html_drops_boilerplate_keeps_structure(tmp_path):
     assert "Use secure email for OFFICIAL-SENSITIVE." in text
     assert "Partner: Council; Domain: gov.uk" in text
     assert "- Never forward to personal email.\n- Check the address." in text
+    assert "1. Set by the council.\n2. From 2024." in text  # no footnote's link back ("↩")
     assert headings_of(doc) == [(1, "Secure email"), (2, "Secure domains")]
 
 
