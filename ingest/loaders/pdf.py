@@ -108,8 +108,8 @@ def ghost(line: str, above: str, below: str) -> str | None:
         shared = shared_prefix(rest, below)
         tail = rest[shared:].strip()
         joined = f"{above} {head}".rstrip()
-        garbled = (cuts_word(below, shared) and rest[shared - 1].isalnum()) or \
-            cuts_word(joined, len(joined) - len(tail))
+        # rest and below agree up to ``shared``, so a cut there is inside a word of both
+        garbled = cuts_word(below, shared) or cuts_word(joined, len(joined) - len(tail))
         if shared >= GHOST_MIN_PREFIX and len(tail) >= 3 and rest != below and \
                 joined.endswith(tail) and garbled:
             return joined
