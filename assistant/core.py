@@ -337,6 +337,13 @@ class Assistant:
             return answer
         cited = Citations()
         numbers = [cited.add(sources[i], quote) for i, quote in drafted.quotes]
+        if drafted.dropped:
+            log.info("dropped %d sentences of the model's answer: %s", len(drafted.dropped),
+                     "; ".join(why for _, why in drafted.dropped))
+        if not drafted.text:  # nothing of the model's own words held: the quotes say it
+            return cited.answer(question, " ".join(
+                f"{quote} [{n}]" for (_, quote), n in zip(drafted.quotes, numbers, strict=True)),
+                mode="llm")
         markers = " ".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return cited.answer(question, f"{drafted.text} {markers}", mode="llm")
 

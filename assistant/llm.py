@@ -9,10 +9,14 @@ its chunk (a server may ignore the schema) and numbers the citations itself, so 
 number the model invented cannot reach staff. Any failure (server down, bad JSON, a quote not
 in its source) falls back to the extractive answer, with a notice.
 
+The model's own words are checked too (``assistant.model_text``): only the sentences of its
+lead that the checked quotes support are kept; with none, the answer is the quotes.
+
 Streaming: inside ``with streaming_to(callback):`` the answer text is passed to ``callback``
-piece by piece as the model writes it, after the quotes (which come first in the reply) have
-been checked. The ``Answer`` returned at the end is what counts: a channel replaces the
-streamed text with its rendering (which may be the extractive fallback).
+sentence by sentence as the model writes it, and only once the quotes have been parsed and
+checked and each sentence has passed the same check: a reply that writes its answer before
+its quotes streams nothing. The ``Answer`` returned at the end is what counts: a channel
+replaces the streamed text with its rendering (which may be the extractive fallback).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -31,6 +35,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.utils.json import parse_partial_json
 
 from assistant.extractive import split_sentences
+from assistant.model_text import checked_lead, sentences_of
 from assistant.prompts import SCHEMA_NAME, SYSTEM, USER, format_sources
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
@@ -110,8 +115,9 @@ def streaming_to_loop(loop: asyncio.AbstractEventLoop, on_text: TextCallback
 @dataclass
 class Drafted:
     status: str  # "answered" | "cannot_answer"
-    text: str
+    text: str  # the lead sentences the quotes support ("" : the quotes alone)
     quotes: list[tuple[int, str]]  # (0-based source index, verbatim quote as in the source)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (model sentence, why)
 
 
 def normalise(text: str) -> str:
@@ -204,7 +210,8 @@ def parse_reply(content: str, bodies: list[str]) -> Drafted:
     quotes = check_citations(citations, bodies)
     if not text or not quotes:
         raise QuoteCheckFailed("the model answered without quoting its sources")
-    return Drafted("answered", text, quotes)
+    lead = checked_lead(text, [q for _, q in quotes])
+    return Drafted("answered", lead.text, quotes, lead.dropped)
 
 
 def speakable(partial_answer: str) -> str:
@@ -218,32 +225,48 @@ def speakable(partial_answer: str) -> str:
 
 
 class AnswerStream:
-    """Follows a JSON reply as it arrives and passes on the new text of its ``answer``."""
+    """Follows a JSON reply as it arrives and passes on each new checked sentence of its
+    ``answer``: nothing before the quotes are complete and checked (the reply's schema puts
+    them first; a reply that puts them after its answer streams nothing), and only sentences
+    the quotes support."""
 
     def __init__(self, bodies: list[str], on_text: TextCallback) -> None:
         self.bodies = bodies
         self.on_text = on_text
         self.content = ""
         self.shown = ""
-        self.checked = False
+        self.quotes: list[str] | None = None
+
+    def answer_so_far(self) -> str | None:
+        at = self.content.find('"answer"')
+        if at < 0 or not 0 <= self.content.find('"citations"') < at:
+            return None
+        partial = parse_partial_json(self.content[self.content.find("{"):])
+        if not isinstance(partial, dict) or not isinstance(partial.get("answer"), str):
+            return None
+        if self.quotes is None:  # the "answer" key is written: the citations are complete
+            self.quotes = [q for _, q in check_citations(partial.get("citations"), self.bodies)]
+        return speakable(partial["answer"])
 
     def feed(self, piece: str) -> None:
         self.content += piece
-        at = self.content.find('"answer"')
-        if at < 0:
+        written = self.answer_so_far()
+        if written is not None:
+            self.show(sentences_of(written)[:-1])  # the last may not be finished
+
+    def finish(self) -> None:
+        """The reply is complete: its last sentence may be shown too."""
+        written = self.answer_so_far()
+        if written is not None:
+            self.show(sentences_of(written))
+
+    def show(self, sentences: list[str]) -> None:
+        if not self.quotes:
             return
-        partial = parse_partial_json(self.content[self.content.find("{"):])
-        if not isinstance(partial, dict) or not isinstance(partial.get("answer"), str):
-            return
-        if not self.checked:
-            # quotes come before the answer: a misquote stops the reply before any text shows
-            if 0 <= self.content.find('"citations"') < at:
-                check_citations(partial.get("citations"), self.bodies)
-            self.checked = True
-        visible = speakable(partial["answer"])
-        if len(visible) > len(self.shown) and visible.startswith(self.shown):
-            self.on_text(visible[len(self.shown):])
-            self.shown = visible
+        lead = checked_lead(" ".join(sentences), self.quotes).text
+        if len(lead) > len(self.shown) and lead.startswith(self.shown):
+            self.on_text(lead[len(self.shown):])
+            self.shown = lead
 
 
 def messages_for(question: str, history: list[str],
@@ -283,6 +306,7 @@ def draft(model: AnswerModel, question: str, history: list[str],
             stream = AnswerStream(bodies, on_text)
             for chunk in model.chat.stream(messages, **kwargs):
                 stream.feed(str(chunk.content))
+            stream.finish()
             content = stream.content
     except QuoteCheckFailed:
         raise

@@ -9,7 +9,7 @@ from typing import Any
 from assistant.core import Assistant
 from assistant.skills.framework import current_framework
 from assistant.skills.view import skills_view
-from config.audiences import ALL_STAFF, readers
+from config.audiences import ALL_STAFF, may_read, readers
 from knowledge.base import KnowledgeBase
 from usage.log import UsageLog
 from usage.report import MaySee, Period, build_report, export_csv
@@ -62,9 +62,18 @@ def export_for(usage: UsageLog, assistant: Assistant, period: Period,
                       reader_may_see(audiences, document_audiences(assistant)))
 
 
-def document_finder(kb: KnowledgeBase) -> Callable[[str], dict[str, Any] | None]:
-    """doc id -> the current document's id and title (None when it is not indexed)."""
-    current = {e.doc_id: {"doc_id": e.doc_id, "title": e.title} for e in kb.catalog.current()}
+def document_finder(kb: KnowledgeBase, audiences: Collection[str] | None = None
+                    ) -> Callable[[str], dict[str, Any] | None]:
+    """doc id -> the current document's id and title (None when it is not indexed). For a
+    reader of ``audiences``, a document they may not read is marked ``restricted`` and carries
+    no title, so a framework link to it shows nothing of it; None: every document (the
+    managers' and trainers' views, who manage the documents themselves)."""
+    mine = None if audiences is None else readers(audiences)
+    current: dict[str, dict[str, Any]] = {}
+    for e in kb.catalog.current():
+        readable = mine is None or may_read(e.policy.get("audience"), mine)
+        current[e.doc_id] = ({"doc_id": e.doc_id, "title": e.title} if readable
+                             else {"doc_id": e.doc_id, "restricted": True})
     return current.get
 
 

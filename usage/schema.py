@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -151,6 +152,19 @@ skill_people = Table(
     Column("person", String(64), primary_key=True),
     Column("team", String(64)),  # optional, chosen by the person from Settings.skills_teams
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # a web visitor who has not signed in: never counted in figures, forgotten with its session
+    Column("anonymous", Boolean, nullable=False, server_default=false()),
+)
+
+# The self-rating figures managers see, published as snapshots (never live means): each
+# group's figure changes only when enough of its people changed, so no difference between
+# two snapshots comes down to one person.
+skill_snapshots = Table(
+    "skill_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("made_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("groups", Text, nullable=False),  # JSON: group key -> published figures
 )
 
 skill_ratings = Table(

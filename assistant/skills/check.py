@@ -12,7 +12,8 @@ from assistant.skills.framework import Framework
 
 TOP_GAPS = 5
 
-# doc id -> {"doc_id", "title", ...} for a document in the knowledge base, or None
+# doc id -> {"doc_id", "title", ...} for a document in the knowledge base, or None; an entry
+# marked "restricted" is one the reader may not read: it is left out, neither linked nor missing
 FindDocument = Callable[[str], dict[str, Any] | None]
 
 
@@ -95,7 +96,10 @@ def gaps(framework: Framework, ratings: Mapping[str, tuple[int, int]],
         for doc_id in statement.documents:
             entry = find_document(doc_id) if find_document else {"doc_id": doc_id,
                                                                  "title": doc_id}
-            (documents.append(entry) if entry else missing.append(doc_id))
+            if entry is None:
+                missing.append(doc_id)
+            elif not entry.get("restricted"):
+                documents.append(entry)
         gap = Gap(area.id, area.name, framework.level_name(statement.level), statement_id,
                   statement.text, now, need, framework.label(now), framework.label(need),
                   documents, missing, statement.examples[0] if statement.examples else None)

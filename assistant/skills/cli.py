@@ -35,12 +35,16 @@ def framework_load(
     """Check FILE and make it the framework in use; a bad file changes nothing."""
     from rich.console import Console
 
-    from assistant.skills.framework import framework_path, load_framework
+    from assistant.skills.framework import framework_path, link_warnings, load_framework
+    from knowledge.base import KnowledgeBase
 
     framework = load_framework(file, ctx.obj.data_dir)
-    Console().print(f"Loaded {framework.name!r}: {len(framework.areas)} areas, "
-                    f"{len(framework.statements)} statements, into "
-                    f"{framework_path(ctx.obj.data_dir)}.", markup=False)
+    console = Console()
+    console.print(f"Loaded {framework.name!r}: {len(framework.areas)} areas, "
+                  f"{len(framework.statements)} statements, into "
+                  f"{framework_path(ctx.obj.data_dir)}.", markup=False)
+    for warning in link_warnings(framework, KnowledgeBase(ctx.obj).catalog.current()):
+        console.print(f"Warning: {warning}", style="yellow", markup=False)
 
 
 def ask_ratings(console: Console, framework: Framework) -> list[Rating]:

@@ -9,12 +9,15 @@ place and the reason, and the framework in use is left as it was.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from config.audiences import ALL_STAFF
 from config.errors import GuideError
 
 DEFAULT_FRAMEWORK = Path(__file__).with_name("default_framework.yaml")
@@ -189,3 +192,20 @@ def load_framework(source: Path, data_dir: Path) -> Framework:
     tmp.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     tmp.replace(target)
     return framework
+
+
+def link_warnings(framework: Framework, indexed: Iterable[Any]) -> list[str]:
+    """What a trainer should know about the framework's document links, given the catalogue's
+    current entries: a link to a document not every member of staff may read (its readers
+    alone see it in their gaps; everyone else sees nothing of it), and one to a document
+    that is not indexed."""
+    audiences = {e.doc_id: list(e.policy.get("audience") or [ALL_STAFF]) for e in indexed}
+    out = []
+    for statement_id, (_, statement) in framework.statements.items():
+        for doc_id in statement.documents:
+            if doc_id not in audiences:
+                out.append(f"statement {statement_id!r} links {doc_id!r}, which is not indexed")
+            elif ALL_STAFF not in audiences[doc_id]:
+                out.append(f"statement {statement_id!r} links {doc_id!r}, which only "
+                           f"{', '.join(audiences[doc_id])} may read: only they see the link")
+    return out

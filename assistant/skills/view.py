@@ -107,9 +107,10 @@ def skills_markdown(view: dict[str, Any]) -> str:
     lines += [f"| {a['name']} | {a['asked']} | {a['unanswered']} | {a['unhelpful']} | "
               f"{a['self_rated_gap'] if a['self_rated_gap'] is not None else '–'} |"
               for a in view["areas"]]
-    people = ratings["people"] or f"fewer than {ratings['min_group']}"
-    lines += ["", f"People who rated themselves: {people}; cells hidden (too few people): "
-              f"{ratings['hidden_cells']}.", "",
+    people = f"{ratings['people']}+" if ratings["people"] else \
+        f"fewer than {ratings['min_group']}"
+    lines += ["", f"People who rated themselves: {people} (figures as of {ratings['as_of']}, "
+              "rounded; a group's figures change only when enough of its people changed).", "",
               "### Walkthrough steps where staff get stuck", ""]
     steps = view["walkthroughs"]["steps"]
     if steps:

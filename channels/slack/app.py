@@ -149,7 +149,7 @@ class SlackGuide:
         self.contact = settings.default_contact
         self.audiences = SlackAudiences(AudienceDirectory(settings.audiences_path),
                                         settings.slack_audience_ttl_s)
-        self.skills = SlackSkills(settings, assistant, usage)
+        self.skills = SlackSkills(settings, assistant, usage, self.audiences.of)
 
     # -- plumbing ---------------------------------------------------------------------------
     def first_time(self, body: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ The record is kept under the person's Slack id pseudonymised exactly as the usag
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -15,10 +16,11 @@ from slack_sdk import WebClient
 
 from assistant.core import Assistant
 from assistant.skills import messages as msg
-from assistant.skills.check import Gap, gaps
+from assistant.skills.check import FindDocument, Gap, gaps
 from assistant.skills.framework import Framework, current_framework
 from channels.reporting import document_finder
 from channels.slack.render import escape
+from config.audiences import STAFF
 from config.settings import Settings
 from usage.log import UsageLog
 from usage.skills import SkillsRecords
@@ -101,10 +103,16 @@ def chosen(values: dict[str, Any], block_id: str) -> int | None:
 
 
 class SlackSkills:
-    def __init__(self, settings: Settings, assistant: Assistant, usage: UsageLog) -> None:
+    def __init__(self, settings: Settings, assistant: Assistant, usage: UsageLog,
+                 readers: Callable[[WebClient, str], frozenset[str]]) -> None:
         self.settings = settings
         self.assistant = assistant
         self.records = SkillsRecords(usage.engine, usage.pseudonymise)
+        self.readers = readers  # what a Slack user may read
+
+    def find_document(self, client: WebClient, user: str | None) -> FindDocument:
+        """Framework links as this person may follow them: nothing of a restricted one."""
+        return document_finder(self.assistant.kb, self.readers(client, user) if user else STAFF)
 
     @staticmethod
     def wants(command: dict[str, Any]) -> bool:
@@ -134,7 +142,8 @@ class SlackSkills:
             lines = [f"• {escape(framework.statements[s][1].text)}: now {framework.label(n)}, "
                      f"need {framework.label(d)}" for s, (n, d) in held.ratings.items()
                      if s in framework.statements]
-            found = gaps(framework, held.ratings, document_finder(self.assistant.kb))
+            found = gaps(framework, held.ratings,
+                         self.find_document(client, command.get("user_id")))
             ack(response_type="ephemeral",
                 text=("\n".join(lines) + "\n\n" + gaps_text(found))[:3000])
             return
@@ -146,7 +155,8 @@ class SlackSkills:
         client.views_open(trigger_id=command["trigger_id"], view=check_modal(
             self.framework(), held.ratings if held else {}, self.settings.skills_min_group))
 
-    def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any],
+                  client: WebClient) -> None:
         framework = self.framework()
         values = (view.get("state") or {}).get("values") or {}
         rated, errors = [], {}
@@ -169,7 +179,7 @@ class SlackSkills:
         self.records.save(person, rated)
         held = self.records.get(person)
         found = gaps(framework, held.ratings if held else {},
-                     document_finder(self.assistant.kb))
+                     self.find_document(client, user.get("id")))
         ack(response_action="update", view=gaps_modal(found, len(rated)))
 
     def register(self, app: App) -> None:

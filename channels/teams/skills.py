@@ -193,10 +193,12 @@ class TeamsSkills:
         if sub == "help":
             await self.guide.send(ref, msg.SKILLS_HELP)
             return
-        reply = await self.guide.blocking(self.answer, self.person(activity), sub)
+        reply = await self.guide.blocking(self.answer, self.person(activity), sub,
+                                          self.guide.audiences_of(activity))
         await self.guide.send(ref, reply)
 
-    def answer(self, person: str, sub: str) -> MessageActivityInput | str:
+    def answer(self, person: str, sub: str, audiences: frozenset[str]
+               ) -> MessageActivityInput | str:
         """What ``skills``, ``skills record`` or ``skills delete`` gets (blocking work)."""
         if sub == "delete":
             return smsg.DELETED if self.records.delete(person) else smsg.NOTHING_TO_DELETE
@@ -205,7 +207,7 @@ class TeamsSkills:
         if sub == "record":
             if held is None:
                 return smsg.NO_RECORD
-            return self.gaps_reply(framework, held.ratings,
+            return self.gaps_reply(framework, held.ratings, audiences,
                                    rated=rated_lines(framework, held.ratings))
         activity = plain(f"**{smsg.MODAL_TITLE}**")
         for card in check_cards(framework, held.ratings if held else {},
@@ -214,9 +216,10 @@ class TeamsSkills:
         return activity
 
     def gaps_reply(self, framework: Framework, ratings: Mapping[str, tuple[int, int]],
-                   saved: int | None = None, rated: list[str] | None = None
-                   ) -> MessageActivityInput:
-        found = gaps(framework, ratings, document_finder(self.guide.assistant.kb))
+                   audiences: frozenset[str], saved: int | None = None,
+                   rated: list[str] | None = None) -> MessageActivityInput:
+        """The gaps, with links only to the documents this person may read."""
+        found = gaps(framework, ratings, document_finder(self.guide.assistant.kb, audiences))
         walks = self.guide.walkthroughs.walks
         procedures = {g.statement_id: [(p.id, p.name) for d in g.documents
                                        for p in walks.procedures(str(d["doc_id"]))]
@@ -229,10 +232,11 @@ class TeamsSkills:
         if scope != "personal":
             await self.guide.send(ref, msg.SKILLS_ONLY_IN_CHAT)
             return
-        await self.guide.send(ref, await self.guide.blocking(self.save, self.person(activity),
-                                                             data))
+        await self.guide.send(ref, await self.guide.blocking(
+            self.save, self.person(activity), data, self.guide.audiences_of(activity)))
 
-    def save(self, person: str, data: Mapping[str, Any]) -> MessageActivityInput | str:
+    def save(self, person: str, data: Mapping[str, Any], audiences: frozenset[str]
+             ) -> MessageActivityInput | str:
         """Ratings that fit the framework are saved; any that don't, and nothing is."""
         framework = self.framework()
         try:
@@ -243,4 +247,5 @@ class TeamsSkills:
             (r.statement_id, framework.statements[r.statement_id][0].id,
              framework.statements[r.statement_id][1].level, r.now, r.need) for r in rated])
         held = self.records.get(person)
-        return self.gaps_reply(framework, held.ratings if held else {}, saved=len(rated))
+        return self.gaps_reply(framework, held.ratings if held else {}, audiences,
+                               saved=len(rated))

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from channels.web import messages as text
 from channels.web.security import csrf_ok, session_token, sign_in
 from channels.web.site import Site, blocking
+from usage.skills import SkillsRecords
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ class SignInPages:
                 Route("/login/link", self.redeem_link, methods=["GET"], name="redeem_link"),
                 Route("/logout", self.logout, methods=["POST"])]
 
+    async def start(self, request: Request, email: str, role: str) -> None:
+        """A new signed-in session. A skills record the visitor made before signing in is
+        carried over to the account, so it is neither orphaned nor counted twice."""
+        visitor = request.session.get("visitor")
+        sign_in(request, email, role, await blocking(self.site.accounts.start_session, email))
+        if isinstance(visitor, str):
+            records = SkillsRecords(self.site.usage.engine, self.site.usage.pseudonymise)
+            await blocking(records.carry_over, records.person("web", visitor),
+                           records.person("web", email))
+
     async def login_page(self, request: Request) -> Response:
         return self.site.page(request, "login.html",
                               next=safe_next(request.query_params.get("next")),
@@ -61,8 +72,7 @@ class SignInPages:
                            "password")
             return self.refused(request, form, 401, text.WRONG_PASSWORD)
         await blocking(site.accounts.signed_in, email)
-        sign_in(request, user.email, user.role,
-                await blocking(site.accounts.start_session, user.email))
+        await self.start(request, user.email, user.role)
         await blocking(site.usage.audit, user.email, "sign-in", "password")
         return RedirectResponse(safe_next(str(form.get("next", ""))) or home_of(user.role), 303)
 
@@ -99,8 +109,7 @@ class SignInPages:
         user = await blocking(site.accounts.redeem_link, request.query_params.get("token", ""))
         if user is None:
             return site.message(request, *text.LINK_EXPIRED, 400)
-        sign_in(request, user.email, user.role,
-                await blocking(site.accounts.start_session, user.email))
+        await self.start(request, user.email, user.role)
         await blocking(site.usage.audit, user.email, "sign-in", "slack link")
         return RedirectResponse(home_of(user.role), 303)
 

@@ -24,6 +24,8 @@ from channels.reporting import document_finder, skills_report
 from channels.web import charts
 from channels.web.security import csrf_ok, current_user, refuse, visitor_id
 from channels.web.site import Site, blocking
+from config.audiences import may_read
+from usage.accounts import SESSION_LIFETIME
 from usage.report import Period
 from usage.skills import SkillsRecords
 
@@ -85,23 +87,23 @@ class SkillsPages:
     def framework(self) -> Framework:
         return current_framework(self.settings.data_dir)
 
-    def find_document(self) -> Any:
-        return document_finder(self.assistant.kb)
-
+    def find_document(self, audiences: frozenset[str]) -> Any:
+        return document_finder(self.assistant.kb, audiences)
 
     # -- the check (each handler's database and file work runs in the threadpool) ----------
-    def check_context(self, person: str) -> dict[str, Any]:
+    def check_context(self, person: str, audiences: frozenset[str]) -> dict[str, Any]:
         framework = self.framework()
         held = self.records.get(person)
         ratings = held.ratings if held else {}
         return {"framework": framework, "ratings": ratings,
                 "team": held.team if held else None,
-                "gaps": gaps(framework, ratings, self.find_document())}
+                "gaps": gaps(framework, ratings, self.find_document(audiences))}
 
     async def check_page(self, request: Request, error: str | None = None,
                          status_code: int = 200) -> Response:
         try:
-            context = await blocking(self.check_context, self.person(request))
+            context = await blocking(self.check_context, self.person(request),
+                                     await self.site.reader(request))
         except FrameworkError as exc:
             return self.message(request, "The skills framework has a problem", str(exc), 500)
         return self.page(request, "skills.html", status_code, teams=self.settings.skills_teams,
@@ -109,14 +111,17 @@ class SkillsPages:
                          privacy=msg.PRIVACY.format(min_group=self.settings.skills_min_group),
                          **context)
 
-    def save_ratings(self, person: str, form: dict[str, str], team: str | None) -> int:
-        """Raises RatingError for ratings that don't fit the framework; saves nothing then."""
+    def save_ratings(self, person: str, form: dict[str, str], team: str | None,
+                     anonymous: bool) -> int:
+        """Raises RatingError for ratings that don't fit the framework; saves nothing then.
+        A visitor's record (not signed in) is never counted and goes with their session."""
         framework = self.framework()
         rated = parse_ratings(framework, form)
+        self.records.forget_anonymous(SESSION_LIFETIME)
         self.records.save(person, [
             (r.statement_id, framework.statements[r.statement_id][0].id,
              framework.statements[r.statement_id][1].level, r.now, r.need) for r in rated],
-            team=team)
+            team=team, anonymous=anonymous)
         return len(rated)
 
     async def save(self, request: Request) -> Response:
@@ -128,33 +133,38 @@ class SkillsPages:
             team = None
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         try:
-            saved = await blocking(self.save_ratings, self.person(request), fields, team)
+            saved = await blocking(self.save_ratings, self.person(request), fields, team,
+                                   current_user(request) is None)
         except RatingError as exc:
             return await self.check_page(request, error=str(exc), status_code=400)
         self.site.flash(request, msg.SAVED.format(count=saved))
         return RedirectResponse("/skills#gaps", 303)
 
     # -- the record -----------------------------------------------------------------------
-    def record(self, person: str) -> dict[str, Any] | None:
+    def record(self, person: str, audiences: frozenset[str]) -> dict[str, Any] | None:
         held = self.records.get(person)
         if held is None:
             return None
         stamp = held.updated_at.isoformat(timespec="seconds") if held.updated_at else None
-        return record_as_dict(self.framework(), held.ratings, stamp, self.find_document())
+        return record_as_dict(self.framework(), held.ratings, stamp,
+                              self.find_document(audiences))
 
     async def record_page(self, request: Request) -> Response:
-        record = await blocking(self.record, self.person(request))
+        record = await blocking(self.record, self.person(request),
+                                await self.site.reader(request))
         return self.page(request, "skills_record.html", record=record, m=msg)
 
     async def record_json(self, request: Request) -> Response:
-        record = await blocking(self.record, self.person(request))
+        record = await blocking(self.record, self.person(request),
+                                await self.site.reader(request))
         if record is None:
             return JSONResponse({"error": msg.NO_RECORD}, status_code=404)
         return JSONResponse(record, headers={
             "Content-Disposition": 'attachment; filename="my-skills-record.json"'})
 
     async def record_pdf(self, request: Request) -> Response:
-        record = await blocking(self.record, self.person(request))
+        record = await blocking(self.record, self.person(request),
+                                await self.site.reader(request))
         if record is None:
             return self.message(request, "No record", msg.NO_RECORD, 404)
         body = await blocking(record_pdf, record)
@@ -170,10 +180,13 @@ class SkillsPages:
         return RedirectResponse("/skills", 303)
 
     # -- documents a gap links to ---------------------------------------------------------
-    def passages(self, doc_id: str) -> tuple[Any, list[dict[str, Any]]]:
+    def passages(self, doc_id: str, audiences: frozenset[str]
+                 ) -> tuple[Any, list[dict[str, Any]]]:
+        """The document's passages, for a reader who may read it; a document they may not
+        read is answered exactly as an unknown id, so its existence is not given away."""
         entry = next((e for e in self.assistant.kb.catalog.current() if e.doc_id == doc_id),
                      None)
-        if entry is None:
+        if entry is None or not may_read(entry.policy.get("audience"), audiences):
             return None, []
         got = self.assistant.kb.collection.get(where={"source": entry.source},
                                                include=["documents", "metadatas"],
@@ -185,7 +198,7 @@ class SkillsPages:
 
     async def document(self, request: Request) -> Response:
         doc_id = request.path_params["doc_id"]
-        entry, passages = await blocking(self.passages, doc_id)
+        entry, passages = await blocking(self.passages, doc_id, await self.site.reader(request))
         if entry is None:
             return self.message(request, "Not in the knowledge base",
                                 f"No current document has the id {doc_id!r}.", 404)

@@ -102,9 +102,13 @@ def test_half_written_markers_are_held_back():
     stream = AnswerStream(BODIES, lambda text: None)
     shown = []
     stream.on_text = shown.append
-    for piece in ['{"citations": [], "answer": "Ye', 's [', '1', ']', ', by email', '"}']:
+    quote = json.dumps([{"source": 1, "quote": "Use the approved secure email service."}])
+    for piece in ['{"citations": ' + quote + ', "answer": "Ye', 's [', '1', ']',
+                  ', by secure email', '"}']:
         stream.feed(piece)
-    assert "".join(shown) == "Yes, by email"
+    assert shown == []  # one sentence, not yet known to be finished
+    stream.finish()
+    assert "".join(shown) == "Yes, by secure email"
 
 
 @pytest.mark.parametrize(("reply", "status"), [

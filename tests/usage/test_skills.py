@@ -64,47 +64,133 @@ def test_a_record_is_kept_under_a_pseudonym_read_back_and_deleted(usage):
     assert records(usage).get(other) is None  # not touched since: gone with the usage log
 
 
-def test_a_group_of_four_is_never_shown(usage):
+WEEK = dt.timedelta(days=7)
+
+
+class Clock:
+    """The skills module's clock, moved by hand: records and snapshots are stamped by it."""
+
+    def __init__(self) -> None:
+        self.time = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        self.time += dt.timedelta(seconds=1)  # every stamp after the one before
+        return self.time
+
+    def wait(self, delta: dt.timedelta) -> None:
+        self.time += delta
+
+
+def figures_after(usage: UsageLog, clock: Clock, wait: dt.timedelta, min_group: int = 5
+                  ) -> dict:
+    clock.wait(wait)
+    return rating_figures(usage.engine, min_group=min_group)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr("usage.skills.now", clock)
+    return clock
+
+
+def test_a_group_of_four_is_never_shown_and_nothing_says_it_was_left_out(usage, clock):
     for n in range(4):
         rate(usage, f"p{n}", 1, 4, team="Probation North")
-    figures = rating_figures(usage.engine)
-    assert figures["people"] is None and figures["cells"] == [] and figures["hidden_cells"] == 1
-    assert figures["teams"] == []
+    figures = figures_after(usage, clock, dt.timedelta(0))
+    assert figures["people"] is None and figures["cells"] == [] and figures["teams"] == []
+    assert set(figures) == {"min_group", "people", "cells", "teams", "as_of"}  # no hidden list
     rate(usage, "p4", 2, 3, team="Probation North")  # the fifth person
-    figures = rating_figures(usage.engine)
+    assert figures_after(usage, clock, DAY)["cells"] == []  # the week's snapshot holds
+    figures = figures_after(usage, clock, WEEK)
     assert figures["people"] == 5
+    # means to half a point (1.2 -> 1.0, 3.8 -> 4.0, 2.6 -> 2.5), the share to a tenth
     assert figures["cells"] == [{"area": "problem-solving", "level": "foundation", "people": 5,
-                                 "mean_now": 1.2, "mean_need": 3.8, "mean_gap": 2.6,
+                                 "mean_now": 1.0, "mean_need": 4.0, "mean_gap": 2.5,
                                  "share_with_gap": 1.0}]
 
 
-def test_small_teams_are_merged_and_withheld_when_the_merged_group_is_small(usage):
+def test_anonymous_web_records_never_count(usage, clock):
+    """A manager rating four times from private windows adds nobody to the figures."""
+    for n in range(4):
+        person = records(usage).person("web", f"visitor-{n}")
+        records(usage).save(person, [("reset-mfa", "problem-solving", "foundation", 0, 4)],
+                            anonymous=True)
+    rate(usage, "real@westbrook.example", 1, 2)
+    assert figures_after(usage, clock, dt.timedelta(0))["cells"] == []
+    for n in range(4):
+        rate(usage, f"known{n}@westbrook.example", 3, 3)
+    [cell] = figures_after(usage, clock, WEEK)["cells"]
+    assert cell["people"] == 5 and cell["mean_now"] == 2.5  # (1 + 4 * 3) / 5 = 2.6: known only
+
+
+def test_one_more_person_never_moves_a_published_figure(usage, clock):
+    """Exporting before and after one person rates gives nothing away: a group's figures are
+    republished only once at least five of its people changed."""
+    for n in range(5):
+        rate(usage, f"p{n}", 1, 2)
+    before = figures_after(usage, clock, dt.timedelta(0))["cells"]
+    rate(usage, "newcomer", 4, 4)  # 6 people: a live mean would move from 1.0 to 1.5
+    assert figures_after(usage, clock, WEEK)["cells"] == before
+    for n in range(3):
+        rate(usage, f"p{n}", 4, 4)  # 1 + 3 changed: still fewer than five
+    assert figures_after(usage, clock, WEEK)["cells"] == before
+    rate(usage, "p3", 4, 4)  # the fifth changed person since the figures were published
+    [after] = figures_after(usage, clock, WEEK)["cells"]
+    assert after != before[0] and after["people"] == 5  # 6 people, counted down to five
+    records(usage).delete(records(usage).person("web", "p4"))
+    # one person gone is no more visible than one added
+    assert figures_after(usage, clock, WEEK)["cells"] == [after]
+
+
+def test_a_visitors_record_is_carried_over_at_sign_in_and_forgotten_with_its_session(usage, clock):
+    visitor = records(usage).person("web", "visitor-1")
+    account = records(usage).person("web", "alex@westbrook.example")
+    records(usage).save(account, [("reset-mfa", "problem-solving", "foundation", 1, 1),
+                                  ("teams", "communicating", "foundation", 2, 2)], team="Courts")
+    records(usage).save(visitor, [("reset-mfa", "problem-solving", "foundation", 3, 4)],
+                        anonymous=True)
+    assert records(usage).carry_over(visitor, account) == 1
+    assert records(usage).get(visitor) is None
+    held = records(usage).get(account)
+    assert held.ratings == {"reset-mfa": (3, 4), "teams": (2, 2)} and held.team == "Courts"
+    with usage.engine.connect() as conn:
+        flags = conn.execute(text("SELECT anonymous FROM skill_people")).scalars().all()
+    assert flags == [False]  # the account's record counts
+    stale = records(usage).person("web", "visitor-2")
+    records(usage).save(stale, [("reset-mfa", "problem-solving", "foundation", 0, 1)],
+                        anonymous=True)
+    assert records(usage).forget_anonymous(dt.timedelta(hours=8)) == 0  # its session is live
+    assert records(usage).forget_anonymous(dt.timedelta(0)) == 1
+    assert records(usage).get(stale) is None and records(usage).get(account) is not None
+
+
+def test_small_teams_are_merged_and_withheld_when_the_merged_group_is_small(usage, clock):
     for n in range(6):
         rate(usage, f"a{n}", 1, 3, team="Courts")
     for n in range(4):
         rate(usage, f"b{n}", 3, 3, team="Prisons")  # a team of 4
-    figures = rating_figures(usage.engine)
+    figures = figures_after(usage, clock, dt.timedelta(0))
     assert figures["people"] == 10
     # the 4 would be "Other teams" alone: Courts beside it would give them away by subtraction
-    assert figures["teams"] == [] and figures["teams_withheld"] == ["problem-solving"]
+    assert figures["teams"] == []
     for n in range(2):
         rate(usage, f"c{n}", 2, 4, team="Youth")  # 4 + 2 = 6 in the merged group
     rate(usage, "d0", 2, 4)  # no team given: merged too
-    figures = rating_figures(usage.engine)
+    figures = figures_after(usage, clock, WEEK)
     teams = {t["team"]: t for t in figures["teams"]}
     assert set(teams) == {"Courts", OTHER_TEAMS}
-    assert teams["Courts"] == {"area": "problem-solving", "team": "Courts", "people": 6,
+    assert teams["Courts"] == {"area": "problem-solving", "team": "Courts", "people": 5,
                                "mean_gap": 2.0}
-    assert teams[OTHER_TEAMS]["people"] == 7
-    assert teams[OTHER_TEAMS]["mean_gap"] == round((0 * 4 + 2 * 3) / 7, 2)
-    assert all(t["people"] >= 5 for t in figures["teams"])
+    assert teams[OTHER_TEAMS]["people"] == 5  # 7, counted down
+    assert teams[OTHER_TEAMS]["mean_gap"] == 1.0  # (0 * 4 + 2 * 3) / 7 = 0.86, to half a point
 
 
-def test_the_minimum_group_can_be_raised_but_not_lowered(usage):
+def test_the_minimum_group_can_be_raised_but_not_lowered(usage, clock):
     for n in range(6):
         rate(usage, f"p{n}", 1, 2)
-    assert rating_figures(usage.engine, min_group=10)["cells"] == []
-    assert rating_figures(usage.engine, min_group=2)["min_group"] == 5
+    assert figures_after(usage, clock, dt.timedelta(0), min_group=10)["cells"] == []
+    assert figures_after(usage, clock, WEEK, min_group=2)["min_group"] == 5
 
 
 def answer(status: str, question: str, doc: str | None = None) -> dict:

@@ -4,6 +4,8 @@ server writing the model's reply piece by piece."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -14,7 +16,15 @@ from assistant import messages as answer_msg
 from bench.fakes.slack import TEAM, Call
 from channels.slack.render import escape
 from tests.channels.slack.test_slack import action_values, texts
-from tests.fakes.model_replies import STREAMED, cannot_answer, good, invalid_json
+from tests.fakes.model_replies import (
+    UNSUPPORTED,
+    answer_first,
+    cannot_answer,
+    good,
+    invalid_json,
+    streamed,
+    unsupported,
+)
 from tests.fakes.openai_server import FakeOpenAI
 from tests.slack_harness import STAFF, SlackHarness, new_ts, slack_harnesses
 from usage.log import Record
@@ -36,7 +46,9 @@ def make_slack(tmp_path, sample_kb) -> Iterator[Callable[[Reply], SlackHarness]]
 
         def make_llm(reply: Reply) -> SlackHarness:
             model = models.enter_context(FakeOpenAI(reply, piece_chars=6))
-            return make(**model.llm_settings())
+            harness = make(**model.llm_settings())
+            harness.model = model  # type: ignore[attr-defined]  # what the model was shown
+            return harness
 
         yield make_llm
 
@@ -73,14 +85,15 @@ def test_the_models_words_stream_then_its_sources_end_the_message(make_slack):
     methods = [c.method for c in calls if c.method.startswith("chat.")]
     appends = methods.count("chat.appendStream")
     assert methods == ["chat.startStream", *["chat.appendStream"] * appends, "chat.stopStream"]
-    assert appends >= 2  # the text grew in several steps, not in one go
+    # the text grew in steps (a checked sentence at a time), not in one go
+    assert sum(1 for c in calls if c.method in STREAM_CALLS and chunk_text(c)) >= 2
 
     start, *_, stop = [c for c in calls if c.method in STREAM_CALLS]
     assert start.body["channel"] == PANE and start.body["thread_ts"] == THREAD
     assert stop.body["ts"] and all(c.body["ts"] == stop.body["ts"] for c in calls
                                    if c.method in ("chat.appendStream", "chat.stopStream"))
     # the model's words as it wrote them, escaped; the stop adds Guide's own marker
-    assert streamed_text(calls) == escape(STREAMED) + " [1]"
+    assert streamed_text(calls) == escape(streamed(slack.model.requests[0]["body"])) + " [1]"
     assert chunk_text(stop).endswith(" [1]")
     assert "*Sources*" in texts(stop.body["blocks"])
     record = record_of(slack, stop.body["blocks"])
@@ -90,13 +103,13 @@ def test_the_models_words_stream_then_its_sources_end_the_message(make_slack):
 
 @pytest.mark.parametrize(("reply", "mode", "notice"), [
     (invalid_json, "extractive", answer_msg.UNCHECKED_NOTICE),
-    (cannot_answer, "llm", None),
 ])
 def test_streamed_words_that_are_not_the_answer_are_replaced_by_it(make_slack, reply, mode,
                                                                     notice):
     slack = make_slack(reply)
     calls = ask_in_pane(slack, "chat.update")
-    assert STREAMED[:100] in streamed_text(calls).replace("&amp;", "&")  # shown, at first
+    shown_first = streamed(slack.model.requests[0]["body"])[:100]
+    assert shown_first in streamed_text(calls).replace("&amp;", "&")  # shown, at first
     stop = next(c for c in calls if c.method == "chat.stopStream")
     [update] = [c for c in calls if c.method == "chat.update"]
     assert calls.index(stop) < calls.index(update)
@@ -106,7 +119,7 @@ def test_streamed_words_that_are_not_the_answer_are_replaced_by_it(make_slack, r
     assert record.mode == mode
     assert update.body["text"] == escape(record.answer)
     shown = update.body["text"] + texts(update.body["blocks"])
-    assert "recovery codes" not in shown  # none of the model's words remain
+    assert shown_first not in update.body["text"]  # none of the model's words remain
     if notice:
         assert record.status == "answered" and escape(notice) in shown
     else:
@@ -119,12 +132,13 @@ def test_streamed_words_that_are_not_the_answer_are_replaced_by_it(make_slack, r
 @pytest.mark.parametrize("update_fails", [False, True])
 def test_slack_failing_mid_stream_still_gives_the_whole_answer_once(make_slack, update_fails):
     slack = make_slack(good)
-    slack.fake.script("chat.appendStream", 200,
+    # the first checked sentence starts the stream; Slack refuses the rest of it
+    slack.fake.script("chat.stopStream", 200,
                       {"ok": False, "error": "message_not_in_streaming_state"})
     if update_fails:
         slack.fake.script("chat.update", 200, {"ok": False, "error": "cant_update_message"})
     calls = ask_in_pane(slack, "chat.postMessage" if update_fails else "chat.update")
-    assert len(slack.fake.of("chat.appendStream")) == 1  # no more words after the failure
+    assert slack.fake.of("chat.startStream") and slack.fake.of("chat.stopStream")
     delivered = slack.fake.of("chat.postMessage") if update_fails else slack.fake.of(
         "chat.update")
     [answer] = delivered
@@ -146,3 +160,20 @@ def test_stream_that_cannot_start_falls_back_to_a_plain_message(make_slack):
     record = record_of(slack, posted.body["blocks"])
     assert record.mode == "llm" and posted.body["text"] == escape(record.answer)
     assert slack.fake.of("chat.update") == []
+
+
+@pytest.mark.parametrize("reply", [cannot_answer, answer_first, unsupported],
+                         ids=["no quotes", "answer before its quotes", "unsupported words"])
+def test_model_words_no_quote_supports_never_reach_slack(make_slack, reply):
+    slack = make_slack(reply)
+    slack.event({"type": "message", "channel_type": "im", "channel": PANE, "user": STAFF,
+                 "text": QUESTION, "ts": new_ts(), "thread_ts": THREAD, "team": TEAM})
+    deadline = time.monotonic() + 30
+    while slack.usage.headline(1)["questions"] < 1:
+        assert time.monotonic() < deadline, "the answer was never logged"
+        time.sleep(0.05)
+    slack.fake.settle()
+    every = json.dumps([c.body for c in slack.fake.calls])
+    for sentence in UNSUPPORTED.split(". "):
+        assert sentence.rstrip(".")[:40] not in every.replace("&amp;", "&")
+    assert "outside-example" not in every

@@ -16,11 +16,18 @@ from assistant import messages as answer_msg
 from channels.teams import messages as msg
 from channels.teams.render import escape
 from tests.channels.teams.harness import TeamsHarness, teams_harnesses
-from tests.fakes.model_replies import STREAMED, cannot_answer, good, invalid_json
+from tests.fakes.model_replies import (
+    answer_first,
+    cannot_answer,
+    good,
+    invalid_json,
+    quotes_of,
+    streamed,
+    unsupported,
+)
 from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.integration
-SHOWN = escape(STREAMED)  # Teams reads HTML: the model's "&" is shown as itself
 KEY = b"t" * 32
 QUESTION = "How do I reset my MFA?"
 Reply = Callable[[dict[str, Any]], str]
@@ -34,7 +41,9 @@ def make_teams(tmp_path, sample_kb) -> Iterator[Callable[[Reply], TeamsHarness]]
 
         def make_llm(reply: Reply) -> TeamsHarness:
             model = models.enter_context(FakeOpenAI(reply, piece_chars=6, piece_delay=0.03))
-            return make(**model.llm_settings())
+            harness = make(**model.llm_settings())
+            harness.model = model  # type: ignore[attr-defined]  # what the model was shown
+            return harness
 
         yield make_llm
 
@@ -56,11 +65,17 @@ def answered(teams: TeamsHarness) -> tuple[list[dict[str, Any]], dict[str, Any],
     return typing[1:], final, stream_id
 
 
-def streamed_words(typing: list[dict[str, Any]], stream_id: str) -> list[str]:
+def shown_text(teams: TeamsHarness) -> str:
+    """The model's words as Teams shows them (HTML: escaped)."""
+    return escape(streamed(teams.model.requests[0]["body"]))
+
+
+def streamed_words(teams: TeamsHarness, typing: list[dict[str, Any]], stream_id: str
+                   ) -> list[str]:
     """The texts of the streaming updates that showed the model's words, in order."""
     assert all(t["channelData"]["streamType"] == "streaming" for t in typing)
     assert all(t["channelData"]["streamId"] == stream_id for t in typing)
-    return [t["text"] for t in typing if SHOWN.startswith(t["text"])]
+    return [t["text"] for t in typing if shown_text(teams).startswith(t["text"])]
 
 
 def is_ai_generated(message: dict[str, Any]) -> bool:
@@ -71,30 +86,36 @@ def is_ai_generated(message: dict[str, Any]) -> bool:
 def test_the_models_words_stream_and_the_answer_replaces_them(make_teams):
     teams = make_teams(good)
     typing, final, stream_id = answered(teams)
-    shown = streamed_words(typing, stream_id)
+    shown = streamed_words(teams, typing, stream_id)
     assert shown and all(shown)
     assert all(later.startswith(earlier) for earlier, later in pairwise(shown))
     # the final message is the answer's rendering: the text once, Guide's own marker, the
     # citation and the AI label, not the streamed words with the answer after them
-    assert final["text"].startswith(SHOWN + " [1]")
-    assert final["text"].count("self-service portal") == 1
+    assert final["text"].startswith(shown_text(teams) + " [1]")
+    first = escape(quotes_of(teams.model.requests[0]["body"])[0])
+    assert final["text"].count(first) == 1
     assert [c["position"] for e in final["entities"] for c in e.get("citation") or []] == [1]
     assert is_ai_generated(final)
 
 
-@pytest.mark.parametrize(("reply", "expected"), [
-    (invalid_json, answer_msg.UNCHECKED_NOTICE),
-    (cannot_answer, answer_msg.CANNOT_ANSWER.split(",")[0]),
-], ids=["invalid json", "cannot answer"])
-def test_when_the_model_cannot_be_used_after_streaming_its_words_do_not_remain(
-        make_teams, reply, expected):
-    teams = make_teams(reply)
+def test_when_the_model_cannot_be_used_after_streaming_its_words_do_not_remain(make_teams):
+    teams = make_teams(invalid_json)
     typing, final, stream_id = answered(teams)
-    assert streamed_words(typing, stream_id)  # the model's words were shown while it wrote
-    assert expected in final["text"]
-    assert "self-service portal" not in final["text"]
-    if reply is invalid_json:  # the extractive fallback, quoted from the guidance
-        assert "[1]" in final["text"] and not is_ai_generated(final)
+    assert streamed_words(teams, typing, stream_id)  # the model's words showed as it wrote
+    assert answer_msg.UNCHECKED_NOTICE in final["text"]
+    assert shown_text(teams) not in final["text"]
+    assert "[1]" in final["text"] and not is_ai_generated(final)  # the extractive fallback
+
+
+@pytest.mark.parametrize("reply", [cannot_answer, answer_first, unsupported],
+                         ids=["no quotes", "answer before its quotes", "unsupported words"])
+def test_model_words_no_quote_supports_never_reach_teams(make_teams, reply):
+    teams = make_teams(reply)
+    typing, final, _ = answered(teams)
+    every = " ".join(t["text"] for t in typing) + final["text"]
+    assert "outside-example" not in every and "recovery codes" not in every
+    if reply is cannot_answer:
+        assert answer_msg.CANNOT_ANSWER.split(",")[0] in final["text"]
 
 
 def test_when_the_user_presses_stop_guide_sends_nothing_more(make_teams):
@@ -109,6 +130,6 @@ def test_when_the_user_presses_stop_guide_sends_nothing_more(make_teams):
     sent = [c.body for c in teams.fake.calls if c.conversation == conversation]
     parts = [b for b in sent if b.get("channelData", {}).get("streamType") == "streaming"]
     assert len(parts) == 2  # one shown, one refused: the user had pressed Stop
-    assert SHOWN.startswith(parts[0]["text"])
+    assert shown_text(teams).startswith(parts[0]["text"])
     # no final message, no "something went wrong", nothing after the refusal
     assert teams.fake.activities(conversation) == [] and sent[-1] is parts[-1]

@@ -21,7 +21,14 @@ from tests.channels.web.test_web_browser import (  # noqa: F401 (fixtures)
     browser,
     page,
 )
-from tests.fakes.model_replies import STREAMED, good, invalid_json, sources_in
+from tests.fakes.model_replies import (
+    answer_first,
+    good,
+    invalid_json,
+    sources_in,
+    streamed,
+    unsupported,
+)
 from tests.fakes.openai_server import FakeOpenAI
 from usage.log import UsageLog
 
@@ -56,12 +63,14 @@ def test_the_answer_streams_as_lines_then_comes_whole_with_its_citation(chat):
     with FakeOpenAI(good) as fake, TestClient(chat(fake)) as client:
         lines = ask_lines(client, QUESTION)
         *pieces, last = lines
-        assert len(pieces) > 3 and all(set(p) == {"text"} for p in pieces)
-        assert "".join(p["text"] for p in pieces) == STREAMED
+        expected = streamed(fake.requests[0]["body"])
+        assert len(pieces) >= 2 and all(set(p) == {"text"} for p in pieces)  # by sentence
+        assert "".join(p["text"] for p in pieces) == expected
         answer = last["answer"]
-        assert answer["status"] == "answered" and answer["text"] == STREAMED + " [1]"
-        (cited,) = answer["citations"]
-        assert cited["quote"] in sources_in(fake.requests[0]["body"])[1]
+        assert answer["status"] == "answered" and answer["text"] == expected + " [1]"
+        assert answer["citations"]
+        for cited in answer["citations"]:  # both quotes, of source 1
+            assert cited["quote"] in sources_in(fake.requests[0]["body"])[1]
         assert fake.requests[0]["body"]["stream"] is True
 
         # a client that asks for JSON gets the one object, as before
@@ -78,7 +87,17 @@ def test_a_reply_broken_after_its_text_streamed_ends_with_the_fallback(chat):
     assert pieces  # the model's words were shown while it wrote...
     answer = last["answer"]  # ...and the quoted answer replaces them
     assert answer["status"] == "answered" and answer["notice"]
-    assert STREAMED[:40] not in answer["text"]
+    assert streamed(fake.requests[0]["body"])[:40] not in answer["text"]
+
+
+@pytest.mark.parametrize("reply", [answer_first, unsupported])
+def test_words_no_quote_supports_never_stream_nor_stay(chat, reply):
+    with FakeOpenAI(reply) as fake, TestClient(chat(fake)) as client:
+        lines = ask_lines(client, QUESTION)
+    every = json.dumps(lines)
+    assert "outside-example" not in every and "recovery codes" not in every
+    answer = lines[-1]["answer"]
+    assert answer["status"] == "answered" and answer["citations"]  # the quotes still stand
 
 
 def test_a_refusal_is_one_line_and_never_reaches_the_model(chat):
@@ -100,7 +119,7 @@ def test_the_page_shows_the_words_as_they_come_then_the_checked_answer(chat, pag
         draft = page.locator("article.draft .text")
         expect(draft).to_have_text(re.compile(r".{20,}"))  # part of the answer, so far
         shown = draft.text_content() or ""
-        assert STREAMED.startswith(shown.strip()[:20])
+        assert streamed(fake.requests[0]["body"]).startswith(shown.strip()[:20])
         answer = page.locator("article.answer.answered")
         answer.wait_for()
         assert answer.locator("p.text").text_content().endswith("[1]")

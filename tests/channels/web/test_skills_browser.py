@@ -4,6 +4,7 @@ skills-gap view with self-ratings only over groups of at least 5, and never anyo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,6 +104,13 @@ def seed_people(site: dict[str, Any], names: list[str], team: str | None) -> lis
     return people
 
 
+def a_week_later(site: dict[str, Any]) -> None:
+    """The figures are published weekly: make the latest snapshot a week old."""
+    with site["usage"].engine.begin() as conn:
+        conn.execute(text("UPDATE skill_snapshots SET made_at = :old"),
+                     {"old": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)})
+
+
 def seed_questions(usage: UsageLog) -> None:
     asked = Asked("slack", user="T1:U1")
     rows = [("cannot_answer", "How do I report a lost work phone?", ["being-safe"], None, 4),
@@ -152,15 +160,19 @@ def test_managers_see_groups_of_five_never_four_and_no_ones_record(site, page, t
 
     people += seed_people(site, ["staff4@westbrook.example"], "Courts")  # the fifth
     page.goto(f"{site['url']}/skills/gaps")
-    assert "5 people have rated themselves" in page.inner_text("main")
+    assert "Fewer than 5 people" in page.inner_text("main")  # this week's figures stand
+    a_week_later(site)
+    page.goto(f"{site['url']}/skills/gaps")
+    assert "5+ people have rated themselves" in page.inner_text("main")
     cell = page.locator("svg[aria-label^='Self-rated gap'] rect.cell title",
                         has_text="Problem solving, Foundation")
-    assert cell.text_content() == "Problem solving, Foundation: 2.6"
+    assert cell.text_content() == "Problem solving, Foundation: 2.5"  # 2.6, to half a point
     assert page.locator("table.skill-teams").count() == 0  # one team: nothing more to show
 
     people += seed_people(site, [f"p{n}@westbrook.example" for n in range(3)], "Prisons")
     people += seed_people(site, [f"q{n}@westbrook.example" for n in range(3)], "Probation")
     seed_questions(site["usage"])
+    a_week_later(site)
     page.goto(f"{site['url']}/skills/gaps")
     teams = page.inner_text("table.skill-teams")
     assert "Courts" in teams and "Other teams" in teams  # 3 + 3 merged into 6
