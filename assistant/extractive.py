@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.terms import content_terms, coverage
+from knowledge.instructions import planted
 from knowledge.metadata_fields import chunk_body
 from knowledge.retriever import Retrieved
 
@@ -72,9 +73,10 @@ def candidate_sentences(hits: list[Retrieved], max_sources: int) -> list[Sentenc
 def quotable_sentences(hit: Retrieved) -> list[str]:
     """A passage's sentences less a PDF chunk's last one when it stops mid-sentence, as where
     a page break cut it ("If possible and appropriate, the First"): half a sentence says half
-    a thing. A list item without a full stop is whole."""
+    a thing. A list item without a full stop is whole. A sentence planted to steer an
+    assistant (``knowledge.instructions``) is never quoted."""
     body = body_of(hit)
-    sentences = split_sentences(body)
+    sentences = [s for s in split_sentences(body) if not planted(s)]
     if hit.meta.get("format") == "pdf" and len(sentences) > 1 and \
             body.rstrip().endswith(sentences[-1]) and UNFINISHED.search(sentences[-1]) and \
             not is_item(sentences[-1]):

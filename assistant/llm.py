@@ -39,6 +39,7 @@ from assistant.model_text import checked_lead, sentences_of
 from assistant.prompts import SCHEMA_NAME, SYSTEM, USER, format_sources
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
+from knowledge.instructions import planted
 
 JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 SPACE = re.compile(r"\s+")
@@ -137,9 +138,20 @@ def locate(quote: str, body: str) -> str | None:
 
 
 def quotable(body: str) -> list[str]:
-    """What may be quoted from a source: its sentences and list lines, verbatim."""
-    sentences = list(dict.fromkeys(split_sentences(body)))[:MAX_QUOTABLE]
-    return sentences or ([body.strip()] if body.strip() else [])
+    """What may be quoted from a source: its sentences and list lines, verbatim, less any
+    planted to steer an assistant (``knowledge.instructions``)."""
+    sentences = [s for s in dict.fromkeys(split_sentences(body)) if not planted(s)]
+    sentences = sentences[:MAX_QUOTABLE]
+    return sentences or ([body.strip()] if body.strip() and not planted(body) else [])
+
+
+def shown_to_model(body: str) -> str:
+    """A source as the model sees it: a sentence planted to steer an assistant is cut out,
+    so the model never reads it (quotes are still checked against the whole source)."""
+    for sentence in split_sentences(body):
+        if planted(sentence):
+            body = body.replace(sentence, "[…]")
+    return body
 
 
 def answer_schema(bodies: list[str], answer_max_chars: int | None = None) -> dict[str, Any]:
@@ -189,6 +201,9 @@ def check_citations(items: Any, bodies: list[str]) -> list[tuple[int, str]]:
         found = locate(quote, bodies[source])
         if found is None:
             raise QuoteCheckFailed(f"a quote is not in source {source + 1}: {quote[:80]!r}")
+        if planted(found):
+            raise QuoteCheckFailed(f"a quote of source {source + 1} is not guidance: "
+                                   f"{planted(found)}")
         quotes.append((source, found))
     return quotes
 
@@ -295,7 +310,8 @@ def draft(model: AnswerModel, question: str, history: list[str],
           sources: list[tuple[str, str]]) -> Drafted:
     """Ask the model; raise ModelUnavailable or QuoteCheckFailed when it cannot be used."""
     bodies = [text for _, text in sources]
-    messages = messages_for(question, history, sources)
+    messages = messages_for(question, history,
+                            [(label, shown_to_model(text)) for label, text in sources])
     schema = answer_schema(bodies, model.answer_max_chars)
     kwargs = format_kwargs(model.chat, schema) if model.json_schema else {}
     on_text = _ON_TEXT.get()

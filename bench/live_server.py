@@ -14,7 +14,8 @@ from channels.server import bind
 class LiveServer:
     def __init__(self, app: Any) -> None:
         self.sock = bind("127.0.0.1", 0)
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
+                                                    proxy_headers=False))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
 

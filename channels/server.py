@@ -115,7 +115,10 @@ def run(channels: Channels, sock: socket.socket) -> None:
     """Serve until interrupted; Socket Mode's connection runs beside the web server."""
     if channels.socket_handler is not None:
         channels.socket_handler.connect()
-    server = uvicorn.Server(uvicorn.Config(channels.web, log_level="warning", access_log=False))
+    # the client is the connection's peer; forwarded headers count only from the proxies the
+    # web app is told to trust (GUIDE_TRUSTED_PROXIES), never from loopback by default
+    server = uvicorn.Server(uvicorn.Config(channels.web, log_level="warning", access_log=False,
+                                           proxy_headers=False))
     try:
         server.run(sockets=[sock])
     finally:

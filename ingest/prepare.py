@@ -13,6 +13,8 @@ from ingest.chunking import chunk_document
 from ingest.loaders import load_file
 from ingest.metadata import PolicyMetadata, build_metadata
 from knowledge.embeddings import ModelInfo, token_counter
+from knowledge.instructions import planted_note
+from knowledge.metadata_fields import chunk_body
 
 
 @dataclass(frozen=True)
@@ -47,4 +49,7 @@ def prepare(
     )
     if not chunks:
         raise IngestError("no text found: the document is empty")
+    note = planted_note([chunk_body(c.page_content, c.metadata) for c in chunks])
+    if note:  # indexed (the rest is guidance), but reported, and the answer never quotes it
+        meta.notes.append(note)
     return Prepared(chunks, meta, doc.format, doc.pages)

@@ -25,6 +25,8 @@ ALLOWED = {
     "assistant": {"config", "knowledge", "usage"},
     "channels": {"config", "knowledge", "ingest", "assistant", "usage"},
     "bench": {"config", "knowledge", "ingest", "assistant", "usage", "channels"},
+    # the relevance model's data and training scripts (dev-only, never installed)
+    "training": {"config", "knowledge", "ingest"},
     "bot": {"config", "knowledge", "ingest", "assistant", "usage", "channels", "bench"},
 }
 # chat platforms belong to their adapters (and the benchmarks that drive them)

@@ -3,7 +3,9 @@
 Passwords are hashed with Argon2 (argon2-cffi); a sign-in link's token is stored only as its
 SHA-256, used once, and expires. Web sessions live here too (a cookie holds only a session
 token), so removing an account, changing its role or signing out takes effect on the next
-request. Repeated failed sign-ins lock the account, and slow the client, for a while.
+request. Password tries are counted before the password is checked, per address typed and
+per client, under the usage log's keyed hash: too many lock that address (or client) for a
+while, however many arrive at once.
 """
 
 from __future__ import annotations
@@ -17,20 +19,22 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import case, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from config.audiences import as_tags, from_tags
 from config.errors import AccountError
-from usage.schema import login_links, sign_in_failures, web_sessions, web_users
+from usage.pseudonym import Pseudonymiser
+from usage.schema import login_links, sign_in_attempts, web_sessions, web_users
 
 ROLES = ("manager", "trainer")
 PUBLIC = (web_users.c.email, web_users.c.role, web_users.c.slack_user, web_users.c.audiences)
 LINK_LIFETIME = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-ACCOUNT_FAILURES = 5  # wrong passwords for one address in the window: it is locked
+FAILURE_WINDOW = dt.timedelta(minutes=15)  # a try counts until this long after the last one
+ACCOUNT_FAILURES = 5  # tries for one address in the window: it is locked
 CLIENT_FAILURES = 20  # from one client address (guessing across many accounts)
 _hasher = PasswordHasher()
 
@@ -64,8 +68,12 @@ def aware(moment: dt.datetime) -> dt.datetime:
 
 
 class Accounts:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, pseudonymise: Pseudonymiser | None = None) -> None:
+        """``pseudonymise``: the usage log's keyed hash, for the sign-in tries kept (the web
+        app passes it, so replicas count together); without it, a key of this process only
+        (the CLI, which signs nobody in)."""
         self.engine = engine
+        self.pseudonymise = pseudonymise or Pseudonymiser(secrets.token_bytes(32))
 
     def add(self, email: str, role: str, password: str | None = None,
             slack_user: str | None = None, audiences: Iterable[str] = ()) -> User:
@@ -128,10 +136,10 @@ class Accounts:
         try:
             key = normalise(email)
         except AccountError:
-            return None
+            key = ""
         with self.engine.connect() as conn:
             row = conn.execute(select(web_users).where(web_users.c.email == key)
-                               ).mappings().one_or_none()
+                               ).mappings().one_or_none() if key else None
         stored = row["password_hash"] if row else None
         try:
             _hasher.verify(stored or _DUMMY, password)
@@ -199,35 +207,71 @@ class Accounts:
         with self.engine.begin() as conn:
             conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest(token)))
 
-    # -- failed sign-ins ----------------------------------------------------------------------
-    def locked(self, email: str, client: str) -> bool:
-        """Too many failed sign-ins lately, for this address or from this client."""
-        since = dt.datetime.now(dt.UTC) - FAILURE_WINDOW
-        failures = sign_in_failures.c
-        with self.engine.connect() as conn:
-            for column, key, most in ((failures.account_key, digest(email.strip().lower()),
-                                       ACCOUNT_FAILURES),
-                                      (failures.client_key, digest(client), CLIENT_FAILURES)):
-                count = conn.execute(select(func.count()).where(
-                    column == key, failures.created_at >= since)).scalar_one()
-                if count >= most:
-                    return True
-        return False
-
-    def failed_sign_in(self, email: str, client: str) -> None:
+    # -- password tries ---------------------------------------------------------------------
+    def attempt(self, email: str, client: str) -> bool:
+        """Count a password try, before the password is checked. False, with nothing counted,
+        when the address typed has had ACCOUNT_FAILURES tries or the client CLIENT_FAILURES,
+        each within FAILURE_WINDOW of the one before. Each count is one upsert that takes the
+        row (a row lock in PostgreSQL, the write lock in SQLite) until the transaction ends, so
+        a burst has at most the limit checked, across replicas too."""
         now = dt.datetime.now(dt.UTC)
-        with self.engine.begin() as conn:
-            conn.execute(delete(sign_in_failures).where(
-                sign_in_failures.c.created_at < now - FAILURE_WINDOW))
-            conn.execute(insert(sign_in_failures).values(
-                account_key=digest(email.strip().lower()), client_key=digest(client),
-                created_at=now))
+        with self.engine.begin() as conn:  # rows nobody has tried for a window and more
+            conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.key.in_(
+                select(sign_in_attempts.c.key)
+                .where(sign_in_attempts.c.expires_at < now - FAILURE_WINDOW)
+                .with_for_update(skip_locked=True))))  # never wait on a try in progress
+        with self.engine.connect() as conn:
+            for key, most in zip(self._keys(email, client), (ACCOUNT_FAILURES, CLIENT_FAILURES),
+                                 strict=True):  # always this order: no deadlock
+                if not _count_try(conn, key, most, now):
+                    conn.rollback()  # the address's try is not counted either
+                    return False
+            conn.commit()
+        return True
 
-    def signed_in(self, email: str) -> None:
-        """A right password clears the address's failures (not the client's)."""
+    def release(self, email: str, client: str) -> None:
+        """Give back a try whose password was never checked (the server was busy)."""
         with self.engine.begin() as conn:
-            conn.execute(delete(sign_in_failures).where(
-                sign_in_failures.c.account_key == digest(email.strip().lower())))
+            for key in self._keys(email, client):
+                _give_back(conn, key)
+
+    def signed_in(self, email: str, client: str | None = None) -> None:
+        """A right password clears the address's tries, and gives the client its try back
+        (a client's count is of failures)."""
+        account, client_key = self._keys(email, client or "")
+        with self.engine.begin() as conn:
+            conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.key == account))
+            if client is not None:
+                _give_back(conn, client_key)
+
+    def _keys(self, email: str, client: str) -> tuple[str, str]:
+        """Keyed hashes (as the usage log pseudonymises): an unkeyed hash of an address is
+        found again by hashing a list of addresses."""
+        hashed = self.pseudonymise
+        return (f"a{hashed('web sign-in', 'address', email.strip().lower())}",
+                f"c{hashed('web sign-in', 'client', client)}")
+
+
+def _count_try(conn: Connection, key: str, most: int, now: dt.datetime) -> bool:
+    """One more try for ``key``, unless it has had ``most`` in the window: an upsert whose
+    update applies only under the limit (RETURNING no row: over it)."""
+    tries = sign_in_attempts.c
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    lapsed = tries.expires_at <= now  # quiet for a window: counting starts again
+    upsert = dialect.insert(sign_in_attempts).values(
+        key=key, tries=1, expires_at=now + FAILURE_WINDOW)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[tries.key],
+        set_={"tries": case((lapsed, 1), else_=tries.tries + 1),
+              "expires_at": now + FAILURE_WINDOW},
+        where=or_(lapsed, tries.tries < most))
+    return conn.execute(upsert.returning(tries.tries)).first() is not None
+
+
+def _give_back(conn: Connection, key: str) -> None:
+    conn.execute(update(sign_in_attempts)
+                 .where(sign_in_attempts.c.key == key, sign_in_attempts.c.tries > 0)
+                 .values(tries=sign_in_attempts.c.tries - 1))
 
 
 _DUMMY = _hasher.hash("not a password anyone has")

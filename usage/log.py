@@ -160,16 +160,23 @@ class UsageLog:
         user_hash = self.user_hash(surface, user)
         if user_hash is None:
             return self._attach(feedback, public_id, surface, user, helpful=helpful)
-        with self.engine.begin() as conn:
-            qid = self._question_id(conn, public_id)
-            if qid is None:
-                return False
-            changed = conn.execute(feedback.update().where(
-                feedback.c.question_id == qid, feedback.c.user_hash == user_hash)
-                .values(helpful=helpful)).rowcount
-            if not changed:
-                conn.execute(insert(feedback).values(question_id=qid, created_at=now(),
-                                                     user_hash=user_hash, helpful=helpful))
+        for attempt in range(2):  # two clicks at once: the second insert clashes, then updates
+            try:
+                with self.engine.begin() as conn:
+                    qid = self._question_id(conn, public_id)
+                    if qid is None:
+                        return False
+                    changed = conn.execute(feedback.update().where(
+                        feedback.c.question_id == qid, feedback.c.user_hash == user_hash)
+                        .values(helpful=helpful)).rowcount
+                    if not changed:
+                        conn.execute(insert(feedback).values(
+                            question_id=qid, created_at=now(), user_hash=user_hash,
+                            helpful=helpful))
+                return True
+            except IntegrityError:
+                if attempt:
+                    raise
         return True
 
     def add_reason(self, public_id: str, surface: str, user: str | None, reason: str) -> bool:

@@ -57,6 +57,8 @@ feedback = Table(
     Column("user_hash", String(64)),
     Column("helpful", Boolean, nullable=False),
     Column("reason", Text),  # as guarded
+    # one vote per person per answer, however many arrive at once (NULL: nobody to count)
+    Index("uq_usage_feedback_person", "question_id", "user_hash", unique=True),  # 0008
 )
 
 escalations = Table(
@@ -218,14 +220,12 @@ web_sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
-# Failed password sign-ins, to lock an account (and slow a client) that keeps guessing.
-sign_in_failures = Table(
-    "web_sign_in_failures",
+# Password sign-in tries, counted before the password is checked (migration 0008): one row per
+# keyed hash of the address typed ("a...") or of the client ("c..."), never the address itself.
+sign_in_attempts = Table(
+    "web_sign_in_attempts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("account_key", String(64), nullable=False),  # pseudonymised e-mail as typed
-    Column("client_key", String(64), nullable=False),  # pseudonymised client address
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-    Index("ix_web_sign_in_failures_account", "account_key", "created_at"),
-    Index("ix_web_sign_in_failures_client", "client_key", "created_at"),
+    Column("key", String(40), primary_key=True),
+    Column("tries", Integer, nullable=False),  # each within the window of the one before
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),  # then: from 0
 )

@@ -4,20 +4,23 @@ One stdlib ``ThreadingHTTPServer`` on port 0 plays four services:
 
 - the Bot Framework's OpenID metadata and signing keys (``/v1/.well-known/openidconfiguration``
   and the ``jwks_uri`` it names), with an RS256 key generated here; ``inbound_token`` signs
-  the tokens Teams would send the bot;
+  the tokens Teams would send the bot; ``rotate_key`` rolls the key (a new ``kid``), and the
+  keys endpoint can be made to fail (``keys_status``) or hang (``keys_delay_s``);
 - the token endpoint (``/{tenant}/oauth2/v2.0/token``, client credentials), which issues
   JWTs signed by the same key;
 - the Bot Connector: ``POST /v3/conversations/{id}/activities[/{reply_to}]``, ``PUT`` updates
   and ``POST /v3/conversations`` are recorded with their headers and bodies; responses can be
   scripted (429 with Retry-After, 5xx) per request;
-- attachment downloads (``/files/{name}?sig=...``, like Teams' pre-authorised download URLs)
-  and Graph's ``checkMemberGroups`` for trainer groups.
+- attachment downloads (``/files/{name}?sig=...``, like Teams' pre-authorised download URLs;
+  ``redirects`` sends a name elsewhere, as storage does) and Graph's ``checkMemberGroups``
+  for trainer groups.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 import uuid
 from collections import deque
@@ -75,7 +78,12 @@ class FakeMicrosoft(Loopback[Call]):
         self.app_id = app_id
         self.password = password
         self.key = new_key()
+        self.kid = KEY_ID
+        self.keys_status: int | None = None  # answer the metadata and keys with this error
+        self.keys_delay_s = 0.0  # ... or only after this long (a hanging endpoint)
+        self._released = threading.Event()  # set on close: hanging handlers give up
         self.files: dict[str, bytes] = {}
+        self.redirects: dict[str, str] = {}  # /files/{name} answers 302 to this URL
         self.groups: dict[str, list[str]] = {}  # group id -> Entra object ids
         self.issued: set[str] = set()  # access tokens the token endpoint handed out
         self.certificate_key: Any = None  # public key of an app certificate, if one is used
@@ -128,22 +136,31 @@ class FakeMicrosoft(Loopback[Call]):
         self.files[name] = content
         return f"{self.url}/files/{name}?sig=granted"
 
+    def key_fetches(self) -> int:
+        """How many times the signing keys were read (by anyone)."""
+        with self._changed:
+            return sum(c.path == "/v1/.well-known/keys" for c in self.calls)
+
     # -- tokens ---------------------------------------------------------------------------
     def jwk(self) -> dict[str, Any]:
         data = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return {**data, "kid": KEY_ID, "use": "sig", "alg": "RS256",
+        return {**data, "kid": self.kid, "use": "sig", "alg": "RS256",
                 "endorsements": ENDORSEMENTS}
+
+    def rotate_key(self) -> None:
+        """Roll the signing key, as Microsoft does now and then: a new key with a new kid."""
+        self.key, self.kid = new_key(), f"{KEY_ID}-{uuid.uuid4().hex[:8]}"
 
     def inbound_token(self, *, audience: str | None = None, expires_in: int = 3600,
                       key: Any = None, service_url: str | None = None, issuer: str = ISSUER,
-                      **claims: Any) -> str:
+                      kid: str | None = None, **claims: Any) -> str:
         """A token as the Bot Framework signs it for a request to the bot."""
         now = int(time.time())
         payload = {"iss": issuer, "aud": audience or self.app_id, "iat": now - 5,
                    "nbf": now - 5, "exp": now + expires_in,
                    "serviceurl": service_url or self.service_url, **claims}
         return jwt.encode(payload, key or self.key, algorithm="RS256",
-                          headers={"kid": KEY_ID})
+                          headers={"kid": kid or self.kid})
 
     def script(self, *statuses: int, retry_after: float | None = None) -> None:
         """The next connector requests get these statuses (then normal service resumes)."""
@@ -160,18 +177,25 @@ class FakeMicrosoft(Loopback[Call]):
         parts = urlsplit(handler.path)
         path = parts.path
         call = Call(method, path, {k.lower(): v for k, v in handler.headers.items()}, body)
-        if path == "/v1/.well-known/openidconfiguration":
+        if path in ("/v1/.well-known/openidconfiguration", "/v1/.well-known/keys"):
+            self.record(call)
+            if self.keys_delay_s:
+                self._released.wait(self.keys_delay_s)
+            if self.keys_status is not None:
+                return handler.reply(self.keys_status, {"error": "unavailable"})
+            if path.endswith("/keys"):
+                return handler.reply(200, {"keys": [self.jwk()]})
             return handler.reply(200, {"issuer": ISSUER,
                                        "jwks_uri": f"{self.url}/v1/.well-known/keys",
                                        "id_token_signing_alg_values_supported": ["RS256"]})
-        if path == "/v1/.well-known/keys":
-            return handler.reply(200, {"keys": [self.jwk()]})
         if path.endswith("/oauth2/v2.0/token") and method == "POST":
             self.record(call)
             return self.token(handler, body or {})
         if path.startswith("/files/"):
             name = path.removeprefix("/files/")
             self.record(call)
+            if name in self.redirects:
+                return handler.reply(302, headers={"Location": self.redirects[name]})
             if parse_qs(parts.query).get("sig") != ["granted"] or name not in self.files:
                 return handler.reply(403, {"error": "forbidden"})
             return handler.reply(200, raw=self.files[name],
@@ -235,6 +259,10 @@ class FakeMicrosoft(Loopback[Call]):
         except jwt.InvalidTokenError:
             return False
         return True
+
+    def __exit__(self, *exc: object) -> None:
+        self._released.set()  # a hanging keys request ends now
+        super().__exit__(*exc)
 
     # -- what tests look at -----------------------------------------------------------------
     def activities(self, conversation: str | None = None) -> list[Call]:

@@ -40,8 +40,9 @@ from assistant.guard import check
 from assistant.llm import streaming_to_loop
 from channels.contacts import for_surface, route
 from channels.teams import messages as msg
-from channels.teams.activity import question_text, tenant_of
+from channels.teams.activity import question_text, scope_of, tenant_of
 from channels.teams.auth import AppTokens
+from channels.teams.downloads import download_guard
 from channels.teams.render import ACTION_KEY, answer_activity, escape, plain, submitted
 from channels.teams.retries import ConnectorRetries
 from channels.teams.skills import SAVE, TeamsSkills, skills_command
@@ -59,6 +60,7 @@ SURFACE = "teams"
 CHAT_CONTEXT = dt.timedelta(minutes=30)  # a 1:1 or group chat follows on from recent turns
 FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 DOWNLOAD_TIMEOUT_S = 60
+MAX_REDIRECTS = 5
 WORKERS = 4  # answers computed at once; more would only share the same two or four cores
 
 
@@ -137,7 +139,7 @@ class TeamsGuide:
                 log.exception("could not tell the user that their request failed")
 
     async def handle(self, activity: dict[str, Any], ref: ConversationReference) -> None:
-        scope = (activity.get("conversation") or {}).get("conversationType") or "personal"
+        scope = scope_of(activity)
         value = activity.get("value")
         kind = value.get(ACTION_KEY) if isinstance(value, dict) else None
         if kind in WALK_ACTIONS:
@@ -379,10 +381,14 @@ class TeamsGuide:
         return await self.blocking(self.uploads.accept, incoming)
 
     async def download(self, url: str, path: Path) -> None:
-        """Teams' download URL is pre-authorised; stop at the size limit."""
+        """Teams' download URL is pre-authorised (no token is sent); storage may redirect,
+        and every hop must pass ``download_guard``; stop at the size limit."""
         received = 0
+        guard = download_guard(self.settings.teams_download_hosts)
         try:
-            async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S) as client, \
+            async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT_S, follow_redirects=True,
+                                         max_redirects=MAX_REDIRECTS,
+                                         event_hooks={"request": [guard]}) as client, \
                     client.stream("GET", url) as response:
                 response.raise_for_status()
                 with path.open("wb") as out:
@@ -391,7 +397,7 @@ class TeamsGuide:
                         if received > self.uploads.limit:
                             raise IngestError(self.uploads.too_large(received))
                         out.write(block)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise IngestError(f"the download from Teams failed: {exc}") from exc
 
     # -- wiring -----------------------------------------------------------------------------
@@ -406,7 +412,8 @@ class TeamsGuide:
 
         @app.on_install_add
         async def installed(ctx: Any) -> None:
-            if (ctx.activity.conversation.conversation_type or "personal") == "personal":
+            activity = ctx.activity.model_dump(by_alias=True, exclude_none=True, mode="json")
+            if scope_of(activity) == "personal":
                 self.spawn(self.send(ctx.conversation_ref, msg.WELCOME))
 
 

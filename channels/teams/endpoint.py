@@ -1,6 +1,7 @@
-"""``POST /api/messages`` in Guide's own Starlette app: the token is checked (401 if it does
-not prove Teams sent the request for this bot), then the activity goes to the Teams SDK's
-handler, which replies at once (Guide's work continues in the background)."""
+"""``POST /api/messages`` in Guide's own Starlette app: the body is read within bounds (413
+if too large, 400 if it is not an activity), the token is checked (401 if it does not prove
+Teams sent the request for this bot), the tenant too (403), then the activity goes to the
+Teams SDK's handler, which replies at once (Guide's work continues in the background)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,28 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from microsoft_teams.api import ActivityTypeAdapter
+from microsoft_teams.apps.events import CoreActivity
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from assistant.core import Assistant
-from channels.teams.activity import tenant_of
-from channels.teams.auth import InboundValidator, Unauthorized
+from channels.teams.activity import tenants_of
+from channels.teams.auth import InboundValidator, SdkTokenCheck, Unauthorized
 from config.errors import GuideError
 from config.settings import Settings
 from usage.log import UsageLog
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+MAX_BODY_BYTES = 1 << 20  # far above any activity: Teams limits a message to about 28 KB
+MAX_DEPTH = 64  # activities (cards included) nest a few dozen deep at most; bounds what the
+# SDK's models and Guide's own code walk, far below Python's recursion limit
+
+
+class BadActivity(ValueError):
+    """A body that is not an activity Guide can take, with a short reason for the 400."""
 
 
 class StarletteAdapter:
@@ -49,6 +60,62 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def depth_of(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (walked without recursion), up to one
+    past ``MAX_DEPTH``."""
+    deepest, todo = 0, [(value, 1)]
+    while todo and deepest <= MAX_DEPTH:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            todo += [(v, depth + 1) for v in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def parse_activity(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or ``BadActivity``. Bounded: json's decoder recurses once a
+    level (a RecursionError deep down), and the depth of what it returns is checked before
+    anything else walks it."""
+    try:
+        activity = json.loads(body)
+    except RecursionError:
+        raise BadActivity("the body is nested too deeply") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadActivity("the body is not JSON") from None
+    if not isinstance(activity, dict):
+        raise BadActivity("the body is not an activity")
+    if depth_of(activity) > MAX_DEPTH:
+        raise BadActivity("the body is nested too deeply")
+    return activity
+
+
+def check_activity(activity: dict[str, Any]) -> None:
+    """``BadActivity`` unless the SDK's own models read it, as its handler will: a body they
+    cannot read is a 400 here rather than a 500 there."""
+    try:
+        core = CoreActivity.model_validate(activity)
+        ActivityTypeAdapter.validate_python(core.model_dump(by_alias=True, exclude_none=True))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        reason = f"{where}: {error['msg']}" if where else error["msg"]
+        raise BadActivity(f"not an activity Teams sends ({reason[:120]})") from None
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The request's body, or None past ``MAX_BODY_BYTES`` (refused on its Content-Length
+    before it is read, and otherwise as soon as it grows past it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
 
 
 def check_teams_settings(settings: Settings) -> None:
@@ -82,15 +149,19 @@ class TeamsEndpoint:
         async with self._ready:
             if ("POST", "/api/messages") not in self.adapter.routes:
                 await self.app.initialize()
+                if self.validator is not None:  # the SDK checks the token again: with our keys
+                    server: Any = self.app.server
+                    server._token_validator = SdkTokenCheck(self.validator)
         return self.adapter.routes[("POST", "/api/messages")]
 
     async def handle(self, request: Request) -> Response:
+        raw = await read_body(request)
+        if raw is None:
+            return JSONResponse({"error": "the body is too large"}, status_code=413)
         try:
-            activity = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return JSONResponse({"error": "the body is not JSON"}, status_code=400)
-        if not isinstance(activity, dict):
-            return JSONResponse({"error": "the body is not an activity"}, status_code=400)
+            activity = parse_activity(raw)
+        except BadActivity as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         headers = dict(request.headers)
         if self.validator is not None:
             try:
@@ -99,9 +170,13 @@ class TeamsEndpoint:
             except Unauthorized as exc:
                 log.warning("Teams request refused: %s", exc)
                 return JSONResponse({"error": "Unauthorized"}, status_code=401)
-        tenant = tenant_of(activity)
-        if self.settings.teams_tenant_id and tenant and tenant != self.settings.teams_tenant_id:
-            log.warning("Teams request from another tenant refused")
+        try:  # after the token: only Teams' own requests cost a full parse
+            check_activity(activity)
+        except BadActivity as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        tenant = self.settings.teams_tenant_id
+        if tenant and tenants_of(activity) != {tenant}:  # none named is not ours either
+            log.warning("Teams request from another tenant (or none) refused")
             return JSONResponse({"error": "this bot serves one tenant"}, status_code=403)
         result = await (await self.handler())({"body": activity, "headers": headers})
         status, body = int(result.get("status") or 200), result.get("body")

@@ -47,6 +47,8 @@ WALK_ESCALATION_NOTICE = (
     "{user} is stuck at step {n} of {steps} of the walkthrough **{name}** (*{title}*) and "
     "asked for a person.\n\n“{quote}”\n\nPlease get in touch with them.")
 WALK_START = "Walk me through: {name}"
+WALK_NOT_YOURS = ("That walkthrough is someone else's, so I've left it as it is. Ask me to walk "
+                  "you through it and you'll get your own.")
 
 # -- the private skills check -------------------------------------------------------------
 SKILLS_SAVE = "Save and show my gaps"

@@ -24,6 +24,7 @@ from assistant.skills.check import Gap, RatingError, gaps, parse_ratings
 from assistant.skills.framework import Area, Framework, current_framework
 from channels.reporting import document_finder
 from channels.teams import messages as msg
+from channels.teams.activity import scope_of
 from channels.teams.render import ACTION_KEY, CARD, CARD_VERSION, escape, plain
 from channels.teams.walkthrough import start_data, submit
 from usage.skills import SkillsRecords
@@ -228,7 +229,7 @@ class TeamsSkills:
 
     async def on_submit(self, activity: dict[str, Any], ref: ConversationReference,
                         data: dict[str, Any]) -> None:
-        scope = (activity.get("conversation") or {}).get("conversationType") or "personal"
+        scope = scope_of(activity)
         if scope != "personal":
             await self.guide.send(ref, msg.SKILLS_ONLY_IN_CHAT)
             return

@@ -6,7 +6,9 @@ procedure in the guidance get the usual answer instead.
 
 The buttons' data carry the walkthrough's id, procedure, wording fingerprint and step, so
 any replica can continue it: the procedure is rebuilt from the index, and a document changed
-in the meantime is said so, never continued on different steps. Rendering is pure (the
+in the meantime is said so, never continued on different steps. They also carry a keyed tag
+of who started it (``owner_tag``): in a channel everyone sees the card, and a press by
+anyone else leaves it as it is (they are told privately). Rendering is pure (the
 ``*_activity`` functions); ``TeamsWalkthroughs`` is what ``TeamsGuide`` hands walk requests
 and walk buttons to.
 """
@@ -30,6 +32,7 @@ from assistant.answer import Citation
 from assistant.walkthrough import Walkthrough, Walkthroughs, is_walk_request
 from channels.contacts import for_surface, route
 from channels.teams import messages as msg
+from channels.teams.activity import scope_of
 from channels.teams.render import (
     ACTION_KEY,
     CARD,
@@ -52,10 +55,11 @@ MAX_GUIDANCE = 5
 
 
 # -- rendering (pure) -------------------------------------------------------------------------
-def walk_data(kind: str, walk_id: str, walk: Walkthrough, step: int) -> dict[str, Any]:
-    """A button's data: enough for any replica to continue the walkthrough."""
+def walk_data(kind: str, walk_id: str, walk: Walkthrough, step: int, owner: str = ""
+              ) -> dict[str, Any]:
+    """A button's data: enough for any replica to continue the walkthrough, and whose it is."""
     return {ACTION_KEY: kind, "w": walk_id, "p": walk.procedure_id, "f": walk.fingerprint,
-            "s": step}
+            "s": step, "o": owner}
 
 
 def start_data(procedure_id: str) -> dict[str, Any]:
@@ -93,11 +97,12 @@ def cited(text: str, citations: list[Citation], actions: list[dict[str, Any]] | 
 
 
 def step_activity(walk: Walkthrough, walk_id: str, number: int, stuck: bool = False,
-                  escalated_to: str | None = None, others: bool = False
+                  escalated_to: str | None = None, others: bool = False, owner: str = ""
                   ) -> MessageActivityInput:
     """The message showing step ``number`` with Done / Stuck; once stuck, with the step's own
     guidance (or the procedure's notes) and Done / Ask a person; once a person was asked,
-    with Done only. ``others`` names the other procedures that fit (on step 1)."""
+    with Done only. ``others`` names the other procedures that fit (on step 1); ``owner``
+    is the starter's tag, carried by every button."""
     step = walk.step(number)
     if step is None:
         raise ValueError(f"{walk.procedure_id} has no step {number}")
@@ -110,7 +115,7 @@ def step_activity(walk: Walkthrough, walk_id: str, number: int, stuck: bool = Fa
     lines.append(f"**{msg.WALK_STEP.format(n=number, steps=steps)}**\n\n"
                  + quote_line(step.citation))
     shown = [step.citation]
-    actions = [submit(msg.WALK_DONE, walk_data(DONE, walk_id, walk, number), "positive")]
+    actions = [submit(msg.WALK_DONE, walk_data(DONE, walk_id, walk, number, owner), "positive")]
     if stuck:
         help_ = (step.guidance or walk.notes)[:MAX_GUIDANCE]
         if help_:
@@ -123,17 +128,19 @@ def step_activity(walk: Walkthrough, walk_id: str, number: int, stuck: bool = Fa
         else:
             lines.append(escape(amsg.WALK_ASK_PERSON.format(
                 contact=walk.contact[:1].upper() + walk.contact[1:])))
-            actions.append(submit(msg.ASK_PERSON, walk_data(ASK_PERSON, walk_id, walk, number)))
+            actions.append(submit(msg.ASK_PERSON,
+                                  walk_data(ASK_PERSON, walk_id, walk, number, owner)))
     else:
-        actions.append(submit(msg.WALK_STUCK_BUTTON, walk_data(STUCK, walk_id, walk, number)))
+        actions.append(submit(msg.WALK_STUCK_BUTTON,
+                              walk_data(STUCK, walk_id, walk, number, owner)))
     if others and walk.others:
         names = ", ".join(f"“{escape(o['name'])}”" for o in walk.others)
         lines.append(f"*{msg.WALK_OTHERS.format(names=names)}*")
     return cited("\n\n".join(lines), shown, actions)
 
 
-def start_activity(walk: Walkthrough, walk_id: str) -> MessageActivityInput:
-    return step_activity(walk, walk_id, 1, others=True)
+def start_activity(walk: Walkthrough, walk_id: str, owner: str = "") -> MessageActivityInput:
+    return step_activity(walk, walk_id, 1, others=True, owner=owner)
 
 
 def finished_activity(walk: Walkthrough) -> MessageActivityInput:
@@ -166,6 +173,13 @@ class TeamsWalkthroughs:
     def asked(self, activity: dict[str, Any], channel_type: str) -> Asked:
         return Asked("teams", user=self.guide.user_of(activity), channel_type=channel_type)
 
+    def owner_tag(self, walk_id: str, activity: dict[str, Any]) -> str:
+        """Who this walkthrough is for: keyed, and different for every walkthrough, so the
+        card (which everyone in a channel can read) does not carry a pseudonym of the log."""
+        tag = self.guide.usage.pseudonymise("teams-walkthrough", walk_id,
+                                            self.guide.user_of(activity))
+        return tag or ""
+
     async def record(self, asked: Asked, walk: Walkthrough, walk_id: str, kind: str,
                      step: int) -> None:
         await self.guide.blocking(self.walks.record, asked, walk, walk_id, kind, step)
@@ -189,7 +203,8 @@ class TeamsWalkthroughs:
                 return
         walk_id = uuid.uuid4().hex
         await self.record(self.asked(activity, scope), walk, walk_id, "started", 1)
-        await self.guide.send(ref, start_activity(walk, walk_id))
+        await self.guide.send(ref, start_activity(walk, walk_id,
+                                                  self.owner_tag(walk_id, activity)))
 
     async def replace(self, activity: dict[str, Any], ref: ConversationReference,
                       view: MessageActivityInput) -> None:
@@ -209,13 +224,18 @@ class TeamsWalkthroughs:
 
     async def on_action(self, activity: dict[str, Any], ref: ConversationReference,
                         kind: str, data: dict[str, Any]) -> None:
-        scope = (activity.get("conversation") or {}).get("conversationType") or "personal"
+        scope = scope_of(activity)
         if kind == START:
             walk = await self.guide.blocking(self.walks.get, str(data.get("p", "")))
             if walk is None:
                 await self.guide.send(ref, amsg.WALK_CHANGED)
                 return
             await self.begin(activity, ref, walk, scope)
+            return
+        walk_id = str(data.get("w") or "")[:32]
+        owner = self.owner_tag(walk_id, activity)
+        if not walk_id or data.get("o") != owner:  # someone else's card (or no one's)
+            await self.guide.tell_privately(activity, ref, msg.WALK_NOT_YOURS, note=None)
             return
         walk = await self.guide.blocking(self.walks.get, str(data.get("p", "")))
         try:
@@ -225,21 +245,21 @@ class TeamsWalkthroughs:
         if walk is None or walk.fingerprint != data.get("f") or walk.step(step) is None:
             await self.guide.send(ref, amsg.WALK_CHANGED)
             return
-        walk_id = str(data.get("w") or "")[:32] or uuid.uuid4().hex
         asked = self.asked(activity, "button")
         if kind == DONE:
             await self.record(asked, walk, walk_id, "done", step)
             await self.replace(activity, ref, finished_activity(walk) if step == len(walk.steps)
-                               else step_activity(walk, walk_id, step + 1))
+                               else step_activity(walk, walk_id, step + 1, owner=owner))
         elif kind == STUCK:
             await self.record(asked, walk, walk_id, "stuck", step)
-            await self.replace(activity, ref, step_activity(walk, walk_id, step, stuck=True))
+            await self.replace(activity, ref, step_activity(walk, walk_id, step, stuck=True,
+                                                            owner=owner))
         elif kind == ASK_PERSON:
             await self.record(asked, walk, walk_id, "escalated", step)
-            await self.ask_person(activity, ref, walk, walk_id, step)
+            await self.ask_person(activity, ref, walk, walk_id, step, owner)
 
     async def ask_person(self, activity: dict[str, Any], ref: ConversationReference,
-                         walk: Walkthrough, walk_id: str, step: int) -> None:
+                         walk: Walkthrough, walk_id: str, step: int, owner: str) -> None:
         """Post who is stuck where to the digital champions' channel (else the contact the
         document or ``default`` routes to); with nobody set up in Teams, say who to ask."""
         contacts = for_surface(self.guide.settings.escalation_contacts, "teams")
@@ -259,4 +279,4 @@ class TeamsWalkthroughs:
                                            id=channel, conversation_type="channel"))
         await self.guide.send(target, notice)
         await self.replace(activity, ref, step_activity(
-            walk, walk_id, step, stuck=True, escalated_to=f"the {topic} contacts"))
+            walk, walk_id, step, stuck=True, escalated_to=f"the {topic} contacts", owner=owner))

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from assistant.core import Assistant
 from channels.uploads import DocumentUploads
@@ -49,7 +50,7 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                   slack_status: str = "not configured", teams: Any | None = None) -> Starlette:
     """The web app; with ``slack_app``, Slack's HTTP mode at /slack/events; with ``teams``
     (a ``channels.teams.endpoint.TeamsEndpoint``), the Teams bot at /api/messages."""
-    site = Site(settings, assistant, usage, Accounts(usage.engine),
+    site = Site(settings, assistant, usage, Accounts(usage.engine, usage.pseudonymise),
                 DocumentUploads(settings, assistant.kb, assistant.retriever.refresh), slack_client,
                 Jinja2Templates(directory=str(TEMPLATES)))
 
@@ -74,6 +75,9 @@ def build_web_app(settings: Settings, assistant: Assistant, usage: UsageLog, *,
                              max_age=int(SESSION_LIFETIME.total_seconds()),
                              same_site="lax", https_only=settings.secure_cookies),
                   Middleware(LiveSessions, accounts=site.accounts)]
+    if settings.trusted_proxies:  # the client (and scheme) as they tell it; else the peer
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware,
+                                        trusted_hosts=settings.trusted_proxies))
     return Starlette(routes=routes, middleware=middleware)
 
 

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -24,7 +25,7 @@ from assistant.guard import check
 from assistant.llm import streaming_to_loop
 from channels.slack.messages import SUGGESTED_PROMPTS
 from channels.web import messages as text
-from channels.web.security import csrf_ok, visitor_id
+from channels.web.security import RateLimit, csrf_ok, too_fast, visitor_id
 from channels.web.site import Site, blocking
 from usage.log import Asked
 
@@ -36,6 +37,7 @@ NDJSON = "application/x-ndjson"
 class ChatPages:
     def __init__(self, site: Site) -> None:
         self.site = site
+        self.votes = RateLimit(site.settings.events_per_minute)
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/", self.chat),
@@ -111,11 +113,27 @@ class ChatPages:
         if not is_text(record_id + reason):
             return JSONResponse({"error": text.FEEDBACK_FIELDS}, status_code=400)
         usage, who = self.site.usage, self.site.asker(request)
-        if reason:  # free text: kept only as guarded
-            ok = await blocking(usage.add_reason, record_id, "web", who, check(reason).redacted)
-        else:
-            ok = await blocking(usage.add_feedback, record_id, "web", who, helpful)
+        if not self.votes.allow(who):
+            return too_fast()
+        if not await blocking(self.given_to, record_id, who):
+            return JSONResponse({"ok": False}, status_code=404)  # as for an unknown answer
+
+        def vote() -> bool:
+            if reason:  # free text: kept only as guarded
+                return usage.add_reason(record_id, "web", who, check(reason).redacted)
+            return usage.add_feedback(record_id, "web", who, helpful)
+
+        try:
+            ok = await blocking(vote)
+        except IntegrityError:  # their vote sent at the same moment came first: change it
+            ok = await blocking(vote)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 404)
+
+    def given_to(self, record_id: str, who: str) -> bool:
+        """Whether the answer was given to this person (account or browser session): only
+        they were shown its id, so a vote from anyone else is made up."""
+        record = self.site.usage.get(record_id)
+        return record is not None and record.user_hash == self.site.usage.user_hash("web", who)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -5,24 +5,28 @@ cookie holds a session token that the account store knows: ``LiveSessions`` look
 up on every request, so a removed account, a changed role or a sign-out counts at once, not
 when the cookie expires. Every form and every JSON call that changes something carries the
 session's CSRF token, checked in constant time; a post without it is refused with 403.
+``RateLimit`` counts what one person (or everyone) may do a minute.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
+from collections import OrderedDict, deque
 from typing import Any
 from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from usage.accounts import Accounts
 
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
+TOO_FAST = "That is more than Guide takes from one person in a minute: wait a minute and try again."
 
 
 def csrf_token(request: Request) -> str:
@@ -93,3 +97,36 @@ def refuse(request: Request, roles: tuple[str, ...], forbidden: Any) -> Response
     if user["role"] not in roles:
         return forbidden(request)
     return None
+
+
+def client_address(request: Request) -> str:
+    """The client: the connection's peer, or what a configured proxy says it is
+    (``Settings.trusted_proxies``; see ``build_web_app``)."""
+    return request.client.host if request.client else "unknown"
+
+
+class RateLimit:
+    """At most ``per_minute`` events per key in any 60 seconds, in this process (each replica
+    counts its own). Called on the event loop only, so it needs no lock; past ``keys`` keys
+    the least recently used is forgotten, so a flood of new ones cannot fill the memory."""
+
+    def __init__(self, per_minute: int, keys: int = 10_000) -> None:
+        self.most, self.keys = per_minute, keys
+        self.times: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def allow(self, key: str = "") -> bool:
+        now = time.monotonic()
+        times = self.times.pop(key, None) or deque()
+        while times and times[0] <= now - 60:
+            times.popleft()
+        self.times[key] = times  # the most recently used, last
+        if len(self.times) > self.keys:
+            self.times.popitem(last=False)
+        if len(times) >= self.most:
+            return False
+        times.append(now)
+        return True
+
+
+def too_fast() -> JSONResponse:
+    return JSONResponse({"error": TOO_FAST}, status_code=429, headers={"Retry-After": "60"})

@@ -1,20 +1,32 @@
-"""Signing in to the web pages: by password, or by a one-time link sent in Slack."""
+"""Signing in to the web pages: by password, or by a one-time link sent in Slack.
+
+A password sign-in is refused before anything else when the server has taken
+``signin_per_minute`` this minute; its try is then counted (``Accounts.attempt``) before the
+password is checked, so a burst for one address has at most the lockout's limit checked; and
+only ``signin_concurrency`` checks run at once (Argon2 takes 64 MiB each), the others waiting
+``signin_wait_s`` at most. An unknown address takes the same path and the same check.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from channels.web import messages as text
-from channels.web.security import csrf_ok, session_token, sign_in
+from channels.web.security import RateLimit, client_address, csrf_ok, session_token, sign_in
 from channels.web.site import Site, blocking
+from usage.accounts import User
 from usage.skills import SkillsRecords
 
 log = logging.getLogger(__name__)
+BUSY = "Guide is busy checking other sign-ins. Try again in a few seconds."
+TOO_MANY_SIGN_INS = ("There are too many sign-ins to Guide just now. Wait a minute and try "
+                     "again, or ask for a sign-in link in Slack.")
 
 
 def safe_next(target: str | None) -> str:
@@ -31,6 +43,9 @@ def home_of(role: str) -> str:
 class SignInPages:
     def __init__(self, site: Site) -> None:
         self.site = site
+        self.per_minute = RateLimit(site.settings.signin_per_minute)
+        # anyio's, not asyncio's: not tied to one event loop (tests run several)
+        self.checks = anyio.Semaphore(site.settings.signin_concurrency)
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/login", self.login_page, methods=["GET"]),
@@ -59,22 +74,37 @@ class SignInPages:
         form = await request.form()
         if not csrf_ok(request, form):
             return site.bad_csrf(request)
+        if not self.per_minute.allow():  # not audited: a flood would fill the audit table
+            return self.refused(request, form, 429, TOO_MANY_SIGN_INS, retry_after=60)
         email, password = str(form.get("email", ""))[:254], str(form.get("password", ""))
-        client = request.client.host if request.client else "unknown"
-        if await blocking(site.accounts.locked, email, client):
+        client = client_address(request)
+        if not await blocking(site.accounts.attempt, email, client):
             await blocking(site.usage.audit, await self.who(email), "sign-in refused",
                            "password", {"reason": "too many failed sign-ins"})
             return self.refused(request, form, 429, text.TOO_MANY_TRIES)
-        user = await blocking(site.accounts.authenticate, email, password)
+        try:
+            user = await self.check(email, password)
+        except TimeoutError:
+            await blocking(site.accounts.release, email, client)  # never checked: no try
+            return self.refused(request, form, 503, BUSY, retry_after=5)
         if user is None:
-            await blocking(site.accounts.failed_sign_in, email, client)
             await blocking(site.usage.audit, await self.who(email), "sign-in failed",
                            "password")
             return self.refused(request, form, 401, text.WRONG_PASSWORD)
-        await blocking(site.accounts.signed_in, email)
+        await blocking(site.accounts.signed_in, email, client)
         await self.start(request, user.email, user.role)
         await blocking(site.usage.audit, user.email, "sign-in", "password")
         return RedirectResponse(safe_next(str(form.get("next", ""))) or home_of(user.role), 303)
+
+    async def check(self, email: str, password: str) -> User | None:
+        """The password checked once one of the ``signin_concurrency`` checks is free;
+        TimeoutError when none is within ``signin_wait_s``."""
+        with anyio.fail_after(self.site.settings.signin_wait_s):
+            await self.checks.acquire()
+        try:
+            return await blocking(self.site.accounts.authenticate, email, password)
+        finally:
+            self.checks.release()
 
     async def who(self, email: str) -> str:
         """The audit's actor for a sign-in attempt: the account, never what else was typed
@@ -82,10 +112,14 @@ class SignInPages:
         user = await blocking(self.site.accounts.get, email)
         return user.email if user else "unknown address"
 
-    def refused(self, request: Request, form: Any, status: int, error: str) -> Response:
-        return self.site.page(request, "login.html", status, error=error,
-                              next=safe_next(str(form.get("next", ""))),
-                              slack=self.site.slack_client is not None)
+    def refused(self, request: Request, form: Any, status: int, error: str,
+                retry_after: int | None = None) -> Response:
+        response = self.site.page(request, "login.html", status, error=error,
+                                  next=safe_next(str(form.get("next", ""))),
+                                  slack=self.site.slack_client is not None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def send_link(self, request: Request) -> Response:
         site = self.site

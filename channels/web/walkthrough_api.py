@@ -5,7 +5,9 @@ citation, the step's own guidance, a ``walk_id``), or ``{"status": "not_a_walkth
 "not_found" | "blocked"}``, on which the chat asks the question as usual. ``POST
 /api/walk/step`` ``{"walk_id", "procedure_id", "fingerprint", "step", "action"}`` records
 Done / Stuck / Ask a person at a step; a procedure whose wording changed since the walk
-started is refused with 409, so no event is recorded against steps nobody was shown.
+started is refused with 409, so no event is recorded against steps nobody was shown. A press is
+recorded once per walk, step and action, and only for a walk this person started (only they
+were shown its ``walk_id``); one person's presses are limited a minute (429 beyond).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from assistant import messages as amsg
 from assistant.answer import Citation
 from assistant.walkthrough import Walkthrough, Walkthroughs, is_walk_request
 from channels.web import messages as text
-from channels.web.security import csrf_ok
+from channels.web.security import RateLimit, csrf_ok, too_fast
 from channels.web.site import Site, blocking
 from usage.log import Asked
+from usage.walkthroughs import WalkEventKind, walk_events
 
 log = logging.getLogger(__name__)
-ACTIONS = {"done": "done", "stuck": "stuck", "ask_person": "escalated"}
+ACTIONS: dict[str, WalkEventKind] = {"done": "done", "stuck": "stuck",
+                                     "ask_person": "escalated"}
 CITATION_FIELDS = {"number", "title", "version", "page", "heading_path", "quote", "warning",
                    "doc_id"}
 WALK_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -61,6 +65,7 @@ class WalkthroughAPI:
         self.site = site
         self.walks = Walkthroughs.of(site.assistant)
         self.walks.usage = site.usage
+        self.presses = RateLimit(site.settings.events_per_minute)
 
     def routes(self) -> list[BaseRoute]:
         return [Route("/api/walk", self.start, methods=["POST"]),
@@ -102,6 +107,9 @@ class WalkthroughAPI:
     async def step(self, request: Request) -> Response:
         if not csrf_ok(request):
             return JSONResponse({"error": text.RELOAD_AND_RETRY}, status_code=403)
+        asked = self.asked(request)
+        if not self.presses.allow(asked.user or ""):
+            return too_fast()
         body = await self.body(request)
         try:
             assert body is not None
@@ -115,10 +123,21 @@ class WalkthroughAPI:
         walk = await blocking(self.walks.get, procedure)
         if walk is None or walk.fingerprint != fingerprint or walk.step(step) is None:
             return JSONResponse({"error": amsg.WALK_CHANGED}, status_code=409)
-        recorded = await blocking(self.walks.record, self.asked(request), walk, walk_id,
-                                  action, step)
+        recorded = await blocking(self.record_once, asked, walk, walk_id, action, step)
         reply: dict[str, Any] = {"ok": recorded}
         if action == "escalated":
             reply["text"] = amsg.WALK_TELL_CONTACT.format(contact=walk.contact, n=step,
                                                           name=walk.name)
         return JSONResponse(reply)
+
+    def record_once(self, asked: Asked, walk: Walkthrough, walk_id: str, action: WalkEventKind,
+                    step: int) -> bool:
+        """Record a press of a walk this person started, the first time only (the claim is
+        the database's, so a burst, or one across replicas, records it once); False when
+        nothing was recorded."""
+        usage = self.site.usage
+        mine = usage.user_hash(asked.surface, asked.user)
+        started = any(e["event"] == "started" and e["procedure_id"] == walk.procedure_id
+                      and e["user_hash"] == mine for e in walk_events(usage.engine, walk_id))
+        return (started and usage.claim([f"web-walk:{walk_id}:{action}:{step}"])
+                and self.walks.record(asked, walk, walk_id, action, step))

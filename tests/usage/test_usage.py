@@ -34,7 +34,7 @@ def usage(usage_db_url):
 
 
 def test_migrations_build_the_schema_from_an_empty_database(usage):
-    assert current_revision(usage.engine) == "0007_skill_snapshots"
+    assert current_revision(usage.engine) == "0008_sign_in_attempts"
     with usage.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []  # the migration and schema.py describe the same tables

@@ -157,7 +157,8 @@ def test_ask_a_person_posts_the_question_to_the_topic_channel_and_records_it(tea
     assert teams.fake.activities(HELP_CHANNEL) == []
 
 
-def test_a_trainers_file_is_downloaded_ingested_and_then_cited(teams, tmp_path):
+def test_a_trainers_file_is_downloaded_ingested_and_then_cited(trusting_teams, tmp_path):
+    teams = trusting_teams
     pdf = make_pdf(tmp_path / "lone-working.pdf", [[
         ("h1", "Lone Working Procedure"),
         ("p", "Staff visiting people on probation alone must phone the duty desk every two "

@@ -172,6 +172,28 @@ def test_a_walkthrough_asked_in_a_channel_is_answered_in_its_thread(teams):
     assert len(walk_events(teams)) == 1
 
 
+def test_only_whoever_started_a_walkthrough_can_move_it_on(teams):
+    """In a channel everyone sees the card: someone else's press leaves it as it is and they
+    are told privately that it is not theirs."""
+    thread = teams.send("walk me through resetting my MFA", scope="channel",
+                        mention=True)["conversation"]["id"]
+    first = sent(teams, thread, 1)
+    for kind in ("walk_done", "walk_stuck"):
+        press(teams, first, buttons(first.body)[kind], scope="channel", user=MANAGER)
+    private = f"a:1on1-29:{MANAGER}"
+    teams.fake.wait_for(lambda _: len(teams.fake.activities(private)) >= 2)
+    told = [c.body["text"] for c in teams.fake.activities(private)]
+    assert all("someone else" in text for text in told)
+    teams.fake.settle()
+    assert len(teams.fake.activities(thread)) == 1  # the card was not touched
+    assert [e["event"] for e in walk_events(teams)] == ["started"]
+
+    press(teams, first, buttons(first.body)["walk_done"], scope="channel")  # the starter
+    second = sent(teams, thread, 2)
+    assert second.method == "PUT" and "Step 2 of 4" in second.body["text"]
+    assert [e["event"] for e in walk_events(teams)] == ["started", "done"]
+
+
 def test_a_walk_request_with_no_procedure_is_answered_as_a_question(teams):
     conversation = teams.send("walk me through booking annual leave")["conversation"]["id"]
     reply = sent(teams, conversation, 1).body

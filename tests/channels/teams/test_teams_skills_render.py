@@ -57,7 +57,7 @@ def markers(message: dict[str, Any]) -> set[int]:
 
 
 def test_step_one_quotes_verbatim_with_its_citation_and_done_stuck():
-    message = dumped(start_activity(walk(), "w1"))
+    message = dumped(start_activity(walk(), "w1", owner="t1"))
     assert "“Call extension 4000.” [1]" in message["text"]
     assert "MFA &amp; password &lt;reset&gt;" in message["text"]  # shown, never markup
     assert "“Reset your password”" in message["text"]  # the other procedure that fits
@@ -65,7 +65,7 @@ def test_step_one_quotes_verbatim_with_its_citation_and_done_stuck():
     assert actions(message) == ["walk_done", "walk_stuck"]
     data = message["attachments"][0]["content"]["actions"][0]["data"]
     assert data == {"guide_action": "walk_done", "w": "w1", "p": "mfa#reset-your-mfa",
-                    "f": "f1", "s": 1}
+                    "f": "f1", "s": 1, "o": "t1"}  # o: whose walkthrough it is
 
 
 def test_stuck_shows_the_steps_own_guidance_then_ask_a_person_then_who_was_asked():

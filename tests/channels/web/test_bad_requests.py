@@ -11,6 +11,7 @@ import zipfile
 
 from sqlalchemy import text
 
+from config.settings import Settings
 from tests.channels.web.test_web import csrf, sign_in_trainer
 from tests.files import make_docx
 from usage.accounts import Accounts
@@ -43,10 +44,14 @@ def test_one_visitor_votes_once_per_answer(web):
     token = csrf(client, "/")
     answer = client.post("/api/ask", json={"question": "How do I reset my MFA?"},
                          headers={"X-CSRF-Token": token}).json()
-    for helpful in (True,) * 49 + (False,):
+    most = Settings().events_per_minute
+    for helpful in (True,) * (most - 1) + (False,):
         assert client.post("/api/feedback", json={"record_id": answer["record_id"],
                                                   "helpful": helpful},
                            headers={"X-CSRF-Token": token}).status_code == 200
+    assert client.post("/api/feedback", json={"record_id": answer["record_id"],
+                                              "helpful": True},
+                       headers={"X-CSRF-Token": token}).status_code == 429  # a minute's worth
     with usage.engine.connect() as conn:
         votes = conn.execute(text("SELECT helpful FROM usage_feedback")).scalars().all()
     assert votes == [False]  # the last vote counts, once
