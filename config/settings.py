@@ -5,6 +5,7 @@ Built once at an entry point and passed down: no other module reads ``os.environ
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Annotated, Literal
@@ -59,6 +60,10 @@ class Settings(BaseSettings):
     upload_timeout_s: float = Field(
         600.0, gt=0, description="Longest an upload's worker may take to read and index it.")
     retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
+    rerank: bool = Field(
+        True, description="Reorder the retrieved passages with Guide's relevance model and "
+        "judge whether to answer by its calibrated probability (knowledge/models/reranker); "
+        "off: the hybrid ranking and the hand-weighted evidence model.")
     max_question_chars: int = Field(
         2000, ge=100, description="Longer messages are not searched: staff are asked for one "
         "short question (the same limit in Slack, the web chat and the CLI).",
@@ -208,17 +213,43 @@ class Settings(BaseSettings):
     teams_allow_anonymous: bool = Field(
         False, description="Development only: accept unsigned Teams requests. Refused unless "
         "Guide listens on a loopback address.")
+    teams_keys_max_stale_s: float = Field(
+        3 * 24 * 3600, gt=0, description="How long cached Teams signing keys go on validating "
+        "while their refresh keeps failing (they are refreshed daily).")
+    teams_download_hosts: Ids = Field(
+        default_factory=lambda: [".sharepoint.com", ".sharepoint.us", ".sharepoint-mil.us",
+                                 ".sharepoint.cn"],
+        description="Where files sent to Guide in Teams may be downloaded from: a host, or a "
+        "suffix starting with '.', over https and never from a private, loopback or "
+        "link-local address; or an exact origin (http://127.0.0.1:8080), trusted as named "
+        "(for tests).")
     session_secret: SecretStr | None = Field(
         None, description="Signs web session cookies; replicas must share it. Default: a "
         "random key kept in data_dir/session.key.",
     )
     secure_cookies: bool = Field(
         False, description="Send session cookies over HTTPS only (set behind TLS).")
+    trusted_proxies: Ids = Field(
+        default_factory=list, description="Addresses or networks (CIDR) of the reverse "
+        "proxies in front of Guide: only from these are X-Forwarded-For and -Proto believed; "
+        "otherwise the client is the connection's peer.")
+    signin_concurrency: int = Field(
+        2, ge=1, le=16, description="Password checks run at once (Argon2 takes 64 MiB each); "
+        "further sign-ins wait for one.")
+    signin_wait_s: float = Field(
+        3.0, gt=0, le=60, description="How long a sign-in waits for a password check before "
+        "it is told Guide is busy (503).")
+    signin_per_minute: int = Field(
+        60, ge=1, description="Password sign-ins this server takes a minute, from everyone "
+        "together; more are refused (429).")
+    events_per_minute: int = Field(
+        30, ge=1, description="Votes on answers, and walkthrough presses, one person (an "
+        "account or a browser session) may send a minute, each; more are refused (429).")
     host: str = Field("127.0.0.1", description="Where `guide serve` listens.")
     port: int = Field(8000, ge=0, le=65535)
 
     @field_validator("escalation_topics", "slack_trainers", "slack_managers", "skills_teams",
-                     "teams_trainers", mode="before")
+                     "teams_trainers", "trusted_proxies", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -227,6 +258,22 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        """Each an IP address or network, as uvicorn's proxy middleware reads them ("*" or a
+        host name would trust anyone who claims to be it)."""
+        try:
+            return [str(ipaddress.ip_network(v, strict=False)) if "/" in v
+                    else str(ipaddress.ip_address(v)) for v in value]
+        except ValueError as exc:
+            raise ValueError(f"not an IP address or network: {exc}") from None
+
+    @field_validator("teams_download_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        return cls._split_ids(value)  # as the ids above: "a,b" or a JSON list
 
     @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret",
                      "llm_api_key", "pseudonym_key", "session_secret", "teams_app_password",
