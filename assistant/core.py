@@ -28,15 +28,18 @@ from assistant.messages import MESSAGES_VERSION
 from assistant.person_names import name_lists
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
-from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
-from assistant.request_examples import TOP_PASSAGES as REQUEST_PASSAGES
-from assistant.request_examples import RequestExamples
+from assistant.refusals import INSTRUCTIONS, PASTED, Refusal, refusal, task_request
+from assistant.rerank import DEPTH as RERANK_DEPTH
+from assistant.rerank import Reranked, rerank
+from assistant.router import Router
 from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, stem
 from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
+from knowledge.reranker import shared_reranker
+from knowledge.reranker import shipped as reranker_shipped
 from knowledge.retriever import HybridRetriever, Retrieved
 from usage.log import Asked, UsageLog
 
@@ -83,9 +86,10 @@ class Assistant:
         self.retriever = HybridRetriever(self.kb)
         self.evidence = evidence or EvidenceModel.load()
         self.glossary = Glossary.load(settings.glossary_file)
-        self.requests = RequestExamples(self.sentence_vectors, self.kb.model.model_id)
+        self.router = Router.load()
         name_lists()  # the guard's name lists, read once per process before the first question
         self.model = build_answer_model(settings)
+        self.reranker = shared_reranker() if settings.rerank and reranker_shipped() else None
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
@@ -179,23 +183,28 @@ class Assistant:
                           timings_ms=timings,
                           text=msg.NOT_A_GUIDANCE_QUESTION.format(contact=contact))
         query = self.search_query(question, earlier)
-        ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
+        ranked = self.retriever.search(query, k=max(2 * self.settings.retrieval_k, RERANK_DEPTH),
                                        audiences=audiences, vector=self.text_vector(query))
-        hits = ranked[:self.settings.retrieval_k]
         lap("retrieve")
-        # worded unlike the patterns above, but meaning the same
+        judged = None
+        if self.reranker is not None:
+            judged = rerank(self.reranker, said, ranked)
+            ranked = judged.hits
+            lap("rerank")
+        hits = ranked[:self.settings.retrieval_k]
+        # worded unlike the patterns above, but meaning the same: the learned router
         request = None
-        if self.requests.applies(kept):
-            message = self.text_vector(said)
-            request = self.requests.kind(
-                message, self.retriever.cosines(message, ranked[:REQUEST_PASSAGES]))
-            lap("requests")
+        if self.router.model_id == self.kb.model.model_id:
+            request = self.router.kind(self.text_vector(kept))
+            lap("route")
         if request == "instructions":
             return blocked_request(question, INSTRUCTIONS, timings)
+        if request == "pasted":
+            return blocked_request(question, PASTED, timings)
         if request == "for_a_person":
             answer = self.for_a_person(question, timings)
         else:
-            answer = self.compose(question, query, hits, earlier)
+            answer = self.compose(question, query, hits, earlier, judged)
             lap("compose")
         answer.retrieved = [h.chunk_id for h in ranked]
         answer.timings_ms = timings
@@ -266,7 +275,7 @@ class Assistant:
         return values, sentences, sims
 
     def compose(self, question: str, query: str, hits: list[Retrieved],
-                history: list[str] | None = None) -> Answer:
+                history: list[str] | None = None, judged: Reranked | None = None) -> Answer:
         history = history or []
         earlier = history[-1] if history else ""
         terms = content_terms(query)
@@ -280,10 +289,15 @@ class Assistant:
             return self.cannot_answer(question, hits, msg.NOT_MENTIONED, name=missing[0])
         values, sentences, sims = self.measure(query, hits)
         probability = self.evidence.probability(values)
+        threshold, unsure = self.evidence.threshold, UNSURE
         evidence = {k: (round(v, 4) if v is not None else None) for k, v in values.items()}
+        if judged is not None and self.reranker is not None:  # the learned model judges
+            evidence["evidence_probability"] = round(probability, 4)
+            probability, threshold = judged.probability, self.reranker.answer_threshold
+            unsure = self.reranker.unsure_threshold
         evidence["probability"] = round(probability, 4)
-        if probability < self.evidence.threshold:
-            if probability >= UNSURE:  # not sure enough to quote, sure enough to point
+        if probability < threshold:
+            if probability >= unsure:  # not sure enough to quote, sure enough to point
                 places = list(dict.fromkeys(source_label(h) for h in hits))[:CLOSEST_SHOWN]
                 answer = self.cannot_answer(question, hits, msg.CANNOT_ANSWER_CLOSEST,
                                             places="; ".join(places))

@@ -98,6 +98,20 @@ def page_keys(meta: dict[str, Any], docs: Path) -> set[str]:
     return keys
 
 
+def file_keys(meta: dict[str, Any], docs: Path) -> set[str]:
+    """The names of a chunk's file (its pages' names without the page)."""
+    return {k.split("#", 1)[0] for k in page_keys(meta, docs)}
+
+
+def found_at(ranked_keys: list[set[str]], expected: set[str], k: int) -> float:
+    """1.0 when one of the first ``k`` distinct pages (or files) is an expected one."""
+    distinct: list[set[str]] = []
+    for keys in ranked_keys:
+        if not any(keys == seen for seen in distinct):
+            distinct.append(keys)
+    return float(any(keys & expected for keys in distinct[:k]))
+
+
 def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, Any]:
     stored = assistant.retriever.chunks()
     meta_of = {cid: c.meta for cid, c in stored.items()}
@@ -115,6 +129,9 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
     invented = 0
     latencies: list[float] = []
     confusion: Counter[tuple[str, str]] = Counter()
+    always_ok: list[bool] = []  # the baseline that answers every question the guard lets by
+    # what staff are pointed to: Guide's citations, beside the hybrid retriever's first passages
+    pointed: dict[str, list[float]] = defaultdict(list)
     failures = []
     for row in rows:
         started = time.perf_counter()
@@ -124,6 +141,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
 
         ok = answer.status in row.statuses
         status_ok.append(ok)
+        always_ok.append(("blocked" if answer.status == "blocked" else "answered")
+                         in row.statuses)
         per_status[row.statuses[0]].append(ok)
         confusion[(row.statuses[0], answer.status)] += 1
         if not ok:
@@ -158,6 +177,19 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
             hit5.append(float(any(p in keys for keys in ranked[:5] for p in expected)))
             first = next((i for i, keys in enumerate(ranked, 1) if keys & expected), None)
             reciprocal.append(1 / first if first else 0.0)
+        if expected and "answered" in row.statuses:
+            files = {k.split("#", 1)[0] for k in expected}
+            query = assistant.search_query(row.question, row.earlier)
+            plain = assistant.retriever.search(query, k=3,
+                                               audiences=readers(split_names(row.audience)))
+            cited = [meta_of.get(c.chunk_id, {}) for c in answer.citations] \
+                if answer.status == "answered" else []
+            for who, metas in (("guide", cited), ("first_passage", [h.meta for h in plain])):
+                for k in (1, 3):
+                    pointed[f"{who}_page@{k}"].append(
+                        found_at([page_keys(m, docs) for m in metas], expected, k))
+                    pointed[f"{who}_file@{k}"].append(
+                        found_at([file_keys(m, docs) for m in metas], files, k))
         if row.expects_rule:
             rule_ok.append(answer.status == "answered" and any(
                 c.quote in text_of.get(c.chunk_id, "") and (
@@ -174,6 +206,8 @@ def score(rows: list[GoldRow], docs: Path, assistant: Assistant) -> dict[str, An
         "hit@5": mean(hit5),
         "mrr": mean(reciprocal),
         "status_accuracy": mean(status_ok),
+        "always_answer_status_accuracy": mean(always_ok),
+        "cited_vs_first_passage": {k: mean(v) for k, v in sorted(pointed.items())},
         "status_accuracy_by_status": {s: mean(v) for s, v in sorted(per_status.items())},
         "status_confusion": {f"{e}->{g}": n for (e, g), n in sorted(confusion.items())},
         "verbatim_rules": mean(rule_ok),
