@@ -56,8 +56,24 @@ def split_words(piece: Piece, limit: int, count: TokenCounter) -> Iterator[Piece
         while j < len(words) and count(piece.text[words[i].start():words[j].end()]) <= limit:
             j += 1
         a, b = words[i].start(), words[j - 1].end()
-        yield Piece(piece.text[a:b], piece.start + a)
+        if j == i + 1 and count(piece.text[a:b]) > limit:
+            # one "word" over the limit (a long URL, a rule of dashes): cut it, or packing
+            # would split it again for ever
+            yield from split_long_word(Piece(piece.text[a:b], piece.start + a), limit, count)
+        else:
+            yield Piece(piece.text[a:b], piece.start + a)
         i = j
+
+
+def split_long_word(piece: Piece, limit: int, count: TokenCounter) -> Iterator[Piece]:
+    """A piece with no spaces, cut into runs of characters that fit ``limit``."""
+    rest, start = piece.text, piece.start
+    while rest:
+        cut = len(rest)
+        while cut > 1 and count(rest[:cut]) > limit:
+            cut = max(1, cut * 3 // 4)
+        yield Piece(rest[:cut], start)
+        rest, start = rest[cut:], start + cut
 
 
 def split_sentences(piece: Piece, limit: int, count: TokenCounter) -> Iterator[Piece]:

@@ -137,3 +137,21 @@ def test_no_chunk_exceeds_window_on_sample(target):
             continue
         for c in chunk(load_file(path), target=target):
             assert COUNT(c.page_content) <= INFO.max_tokens
+
+
+def test_a_word_longer_than_the_window_is_cut_not_split_for_ever(tmp_path):
+    """A rule of 600 dashes or a long URL is one "word" of hundreds of word pieces (each dash
+    is one): it used to send the packer into endless recursion."""
+    url = "https://example.org/" + "/".join(f"part-{n}" for n in range(150))
+    doc = ParsedDocument(tmp_path / "rule.md", "markdown", [
+        Block("Working as a collaborator", "heading", 1),
+        Block("Ask the team for access before you start."),
+        Block("-" * 600),
+        Block(f"The form is at {url} for everyone."),
+    ], title="Collaborators")
+    chunks = chunk(doc, target=120)
+    text = full_text(doc)
+    for c in chunks:
+        assert COUNT(c.page_content) <= INFO.max_tokens
+        assert text[c.metadata["start"]:c.metadata["end"]] == chunk_body(c)
+    assert "".join(chunk_body(c) for c in chunks).count("-") >= 600
