@@ -5,8 +5,10 @@ It finds UK identifiers and names of people in a question. A question with any i
 data-sharing rules ("can I share a prisoner's medical info with the council?") pass.
 
 The text is normalised first (NFKC folds full-width digits and letters, zero-width characters
-are dropped, Cyrillic and Greek look-alikes become Latin letters), so "Ａ１２３４ＢＣ" or
-"A1234\u200bBC" are read as "A1234BC"; findings are mapped back to the text as typed.
+are dropped, accents are dropped, Cyrillic and Greek look-alikes become Latin letters, curly
+apostrophes straight ones, and an identifier spelled out a character at a time is read run
+together), so "Ａ１２３４ＢＣ", "A1234\u200bBC" or "A 1 2 3 4 B C" are read as "A1234BC" and
+"Seán Ó Briain" as "Sean O Briain"; findings are mapped back to the text as typed.
 
 Every pattern does bounded work: each has a bounded match width (no unbounded ``+`` or ``*``),
 so the engine spends a constant amount at each position and the guard is linear in the input.
@@ -15,13 +17,14 @@ A test checks the width of every pattern; a 60 KB hostile message is checked in 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from assistant.person_names import PAIR, SURNAME_FIRST, name_spans
+from assistant.person_names import PAIR, SURNAME_FIRST, name_spans, without_accents
 
 # Words that say "this is about a person in our care / someone specific".
 PERSON_ROLE = (
@@ -38,7 +41,7 @@ TITLE = r"(?:mr|mrs|ms|miss|mx|dr|prof)\.?"
 TITLE_CAPITAL = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|MR|MRS|MS|MISS|MX|DR|PROF)\.?"
 # titles that are nothing else even in lower case ("mr smith"; not "miss", "ms teams")
 TITLE_ANY_CASE = r"(?i:mr|mrs|mx|dr)\.?"
-NAME = r"[A-Z][a-z]{1,30}(?:[-'][A-Z][a-z]{1,30})?"
+NAME = r"[A-Z](?:'[A-Z])?[a-z]{1,30}(?:[-'][A-Z][a-z]{1,30})?"  # "O'Brien", "Smith-Jones"
 MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 # Capitalised words that start sentences or name things, never people (compared lower-cased).
@@ -125,23 +128,77 @@ LOOKALIKES = str.maketrans({
     # dashes, slashes and the at sign in their other forms
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
     "\u2212": "-", "\u2044": "/", "\u2215": "/", "\u29f8": "/", "\uff20": "@",
+    # apostrophes as phones and word processors type them ("O\u2019Brien")
+    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'",
 })
+
+
+def fold(ch: str) -> str:
+    """One character as the patterns read it: NFKC (full-width forms), accents dropped
+    ("Seán Ó Briain" reads "Sean O Briain"), then look-alikes as Latin letters."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return (folded if folded.isascii() else without_accents(folded)).translate(LOOKALIKES)
+
+
+# An identifier typed one character at a time ("S W 1 A 1 A A", "L S 1 - 4 A P"): at least
+# this many lone letters and digits, both kinds, each up to three separators from the next
+SPELLED_MIN, SPELLED_SEPARATORS = 5, " \t./-"
+
+
+def spelled_out_gaps(text: str) -> set[int]:
+    """Where the separators are between the characters of a spelled-out identifier."""
+    def lone(i: int) -> bool:
+        return (i < len(text) and text[i].isascii() and text[i].isalnum()
+                and (i == 0 or not text[i - 1].isalnum())
+                and (i + 1 == len(text) or not text[i + 1].isalnum()))
+
+    gaps: set[int] = set()
+    i = 0
+    while i < len(text):
+        if not lone(i):
+            i += 1
+            continue
+        run, between = [i], []
+        while True:
+            j = run[-1] + 1
+            k = j
+            while k < len(text) and k - j < 3 and text[k] in SPELLED_SEPARATORS:
+                k += 1
+            if k == j or not lone(k):
+                break
+            run.append(k)
+            between.extend(range(j, k))
+        chars = "".join(text[r] for r in run)
+        if len(run) >= SPELLED_MIN and any(c.isdigit() for c in chars) and \
+                any(c.isalpha() for c in chars):
+            gaps.update(between)
+        i = run[-1] + 1
+    return gaps
 
 
 def normalise(text: str) -> tuple[str, list[int] | None]:
     """The text as the patterns read it, and where each of its characters came from (None
     when nothing changed)."""
     if text.isascii():
-        return text, None
+        gaps = spelled_out_gaps(text)
+        if not gaps:
+            return text, None
+        kept = [i for i in range(len(text)) if i not in gaps]
+        return "".join(text[i] for i in kept), kept
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
         if ord(ch) in DROPPED:
             continue
-        folded = unicodedata.normalize("NFKC", ch).translate(LOOKALIKES)
+        folded = fold(ch)
         out.append(folded)
         origin.extend([i] * len(folded))
-    return "".join(out), origin
+    norm = "".join(out)
+    gaps = spelled_out_gaps(norm)
+    if gaps:
+        norm = "".join(c for i, c in enumerate(norm) if i not in gaps)
+        origin = [o for i, o in enumerate(origin) if i not in gaps]
+    return norm, origin
 
 
 # -- checks ---------------------------------------------------------------------------------
@@ -196,7 +253,10 @@ NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                 r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
                 r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|and|oh")
 DAY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?|{DAY_WORDS})"
-YEAR = rf"(?:\d{{4}}|'\d{{2}}|(?:(?:{NUMBER_WORDS})[- ]?){{2,6}})"
+YEAR = rf"(?:\d{{4}}|'?\d{{2}}|(?:(?:{NUMBER_WORDS})[- ]?){{2,6}})"
+# between a date's parts: a dash, slash or dot (spaced or not), or spaces ("12-March-1987")
+DATE_SEP = r"(?:[ \t]{0,2}[-/.][ \t]{0,2}|[ \t]{1,2})"
+DATE_END = r"(?![\w':]|\.\d)"  # not a longer word or number, nor a time ("3 March 10:30")
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # the left look-behind keeps the engine from restarting inside a run it has read
@@ -222,22 +282,33 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("postcode",
      re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b", re.I)),
     ("postcode",  # outside the official letter ranges ("ZZ3 8PL"), in capitals only
-     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b")),
+     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b")),
     ("address",  # "12 Acacia Avenue", "flat 3, 45 high street"
      re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?[ \t]{{1,2}}(?:{ADDRESS_WORD}[ \t]{{1,2}}){{1,3}}"
                 rf"{STREET}\b(?![ \t]{{0,2}}(?:of|to|in|the)\b)", re.I)),
 ]
+# an nDelius case record number standing alone ("X123456"): one capital and six digits, a
+# whole token (not part of a longer code: "KB1234567", "X123456-B", "ABC/X123456"), unless a
+# word beside it says it is the code of a thing ("error E123456", "product ID B012345")
+CRN = re.compile(r"(?<![\w/-])[A-Z]\d{6}(?![\w/-])")
+THING_CODES = frozenset({
+    "error", "product", "model", "part", "serial", "sku", "ticket", "version", "build",
+    "invoice", "item", "catalogue", "catalog", "kb", "update", "patch", "firmware", "asset",
+    "tag", "flight", "room", "barcode"})
 PHONE = re.compile(r"(?<![\w/+])(?:\+[ \t]?44|0044|\(?0)(?:[ \t.()-]{0,3}\d){8,11}(?![\d/])")
 NHS = re.compile(r"(?<![\d])\d(?:[ \t./-]{0,2}\d){9}(?![ \t./-]{0,2}\d)")
-DATE_NUMERIC = re.compile(r"\b(\d{1,2})[ \t]{0,2}[/.-][ \t]{0,2}(\d{1,2})[ \t]{0,2}[/.-]"
-                          r"[ \t]{0,2}(\d{4}|\d{2})\b")
-DATE_ISO = re.compile(r"\b(\d{4})[ \t]{0,2}([-/.])[ \t]{0,2}(\d{1,2})[ \t]{0,2}\2[ \t]{0,2}"
-                      r"(\d{1,2})\b")  # 1985-03-12, 1985/03/12
-DATE_WORDS = [  # "3rd of March 1990", "the third of march nineteen ninety", "March 3, 1990"
-    re.compile(rf"\b(?:the[ \t]{{1,2}})?({DAY})(?:[ \t]{{1,2}}of)?[ \t]{{1,2}}({MONTHS})\.?,?"
-               rf"[ \t]{{1,2}}({YEAR})(?![\w'])", re.I),
-    re.compile(rf"\b({MONTHS})\.?[ \t]{{1,2}}(?:the[ \t]{{1,2}})?({DAY}),?[ \t]{{1,2}}({YEAR})"
-               rf"(?![\w'])", re.I),
+# 12/03/1985, 12.03.85, 12 - 03 - 1985; with spaces only or run together ("12 03 1985",
+# "12031985") a date needs a birth-date word beside it (see date_findings)
+DATE_NUMERIC = re.compile(r"\b(\d{1,2})([ \t]{0,2}[/.-]?[ \t]{0,2})(\d{1,2})"
+                          r"([ \t]{0,2}[/.-]?[ \t]{0,2})(\d{4}|\d{2})\b")
+DATE_ISO = re.compile(r"\b(\d{4})[ \t]{0,2}([-/. \t])[ \t]{0,2}(\d{1,2})[ \t]{0,2}\2[ \t]{0,2}"
+                      r"(\d{1,2})\b")  # 1985-03-12, 1985/03/12, 1985 03 12
+DATE_WORDS = [  # "3rd of March 1990", "12-March-1987", "3mar86", "March 3, 1990", "Mar-3-90"
+    re.compile(rf"\b(?:the[ \t]{{1,2}})?({DAY})(?:[ \t]{{1,2}}of[ \t]{{1,2}}|{DATE_SEP}|"
+               rf"(?<=\d)(?=[a-z]))({MONTHS})\.?,?(?:{DATE_SEP}|(?<=[a-z])(?=\d))({YEAR})"
+               rf"{DATE_END}", re.I),
+    re.compile(rf"\b({MONTHS})\.?(?:{DATE_SEP}|(?<=[a-z])(?=\d))(?:the[ \t]{{1,2}})?({DAY}),?"
+               rf"{DATE_SEP}({YEAR}){DATE_END}", re.I),
 ]
 DOB_WORDS = re.compile(r"\b(?:d\.?[ \t]?o\.?[ \t]?b\b\.?|date[ \t]{1,2}of[ \t]{1,2}birth|born|"
                        r"birth[ \t]?(?:day|date))", re.I)
@@ -259,7 +330,7 @@ NAMED_PERSON = [
                r"conviction|details|notes|report|sickness|history|data|information)"),
 ]
 # "prisoner john smith", "SERVICE USER PRIYA VENKATESAN", "pop jane doe's file"
-LOWER_NAME = r"[a-z][a-z-]{1,30}(?:'[a-z]{2,30})?"
+LOWER_NAME = r"[a-z](?:'[a-z]{3,30}|[a-z-]{1,30}(?:'[a-z]{2,30})?)"  # "o'brien", not "i'll"
 NAME_AFTER_ROLE = re.compile(
     rf"\b(?:{ROLE_BEFORE_NAME}),?[ \t]{{1,3}}(?:{TITLE}[ \t]{{1,2}})?({LOWER_NAME})"
     rf"(?:[ \t]{{1,2}}({LOWER_NAME}))?('s\b)?", re.I)
@@ -339,6 +410,12 @@ def pair_number(words: list[str]) -> int:
     return total
 
 
+def names_a_thing(text: str, start: int, end: int) -> bool:
+    """A code the words beside it call a thing's: "error E123456", "E123456 error"."""
+    near = text[max(0, start - 30):start].split()[-2:] + text[end:end + 20].split()[:1]
+    return any(w.strip(".,:;#()'\"").lower() in THING_CODES for w in near)
+
+
 def looks_like_name(word: str) -> bool:
     """A word that could be a name typed in any case: not a common word after a role or a
     title, and not shaped like an abstract noun ("confidentiality", "offending")."""
@@ -347,37 +424,65 @@ def looks_like_name(word: str) -> bool:
             and not lower.endswith(NOT_NAME_ENDINGS))
 
 
-def about_a_person(text: str, start: int, end: int) -> tuple[bool, bool]:
-    """(a birth-date word is next to it, a person is next to it)."""
-    dob = bool(DOB_WORDS.search(text[max(0, start - DOB_BEFORE):end + DOB_AFTER]))
-    person = bool(PERSON_WORDS.search(text[max(0, start - PERSON_NEAR):end + PERSON_NEAR]))
-    return dob, person
+def starts_within(starts: list[int], low: int, high: int) -> bool:
+    """Whether one of the sorted ``starts`` is in [low, high)."""
+    i = bisect.bisect_left(starts, low)
+    return i < len(starts) and starts[i] < high
 
 
 def date_findings(text: str) -> list[Finding]:
     """Full dates that are about a person: next to "born" / "DOB", or next to a person. A
     date about a document or a law ("the policy changed on 1 March 2018") is not personal."""
-    dates: list[tuple[int, int, int, int, int]] = []  # (start, end, day, month, year)
-    for m in DATE_NUMERIC.finditer(text):
-        day, month, year = (int(g) for g in m.groups())
-        dates.append((m.start(), m.end(), day, month, year))
-    for m in DATE_ISO.finditer(text):
+    # (start, end, day, month, year, loose): a loose shape (numbers with spaces only or run
+    # together, a bare two-digit year after a space) is a date only beside a birth-date word
+    dates: list[tuple[int, int, int, int, int, bool]] = []
+    for m in every_match(DATE_NUMERIC, text):
+        day, before_month, month, before_year, year = m.groups()
+        if separator_kind(before_month) != separator_kind(before_year):
+            continue  # "19/08" is a day and a month, not 1/9/08; "aged 3 12/08" no date
+        if not before_month and (len(day), len(month)) != (2, 2):
+            continue  # "1987" is a year, not 1/9/87; "12031987" is 12/03/1987
+        loose = separator_kind(before_month) != "mark"
+        dates.append((m.start(), m.end(), int(day), int(month), int(year), loose))
+    for m in every_match(DATE_ISO, text):
         year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
-        dates.append((m.start(), m.end(), day, month, year))
+        dates.append((m.start(), m.end(), day, month, year, m.group(2) in " \t"))
     for pattern, order in zip(DATE_WORDS, ((1, 2, 3), (2, 1, 3)), strict=True):
-        for m in pattern.finditer(text):
+        for m in every_match(pattern, text):
             day = day_number(m.group(order[0]))
             year = year_number(m.group(order[2]))
             if day is None or year is None:
                 continue
-            dates.append((m.start(), m.end(), day, MONTH_NUM[m.group(order[1])[:3].lower()], year))
+            typed = m.group(order[2])
+            loose = typed.isdigit() and len(typed) == 2 and \
+                text[m.start(order[2]) - 1] not in "-/."
+            dates.append((m.start(), m.end(), day, MONTH_NUM[m.group(order[1])[:3].lower()], year,
+                          loose))
+    # where the birth-date words and the people are, read once for all the dates
+    dob_at = [m.start() for m in DOB_WORDS.finditer(text)]
+    person_at = [m.start() for m in PERSON_WORDS.finditer(text)]
     found = []
-    for start, end, day, month, year in dates:
-        dob, person = about_a_person(text, start, end)
+    for start, end, day, month, year, loose in dates:
+        dob = starts_within(dob_at, start - DOB_BEFORE, end + DOB_AFTER)
+        person = starts_within(person_at, start - PERSON_NEAR, end + PERSON_NEAR)
         if (dob and plausible_birth_date(day, month, year, youngest=0)) or (
-                person and plausible_birth_date(day, month, year)):
+                person and not loose and plausible_birth_date(day, month, year)):
             found.append(Finding("date of birth", start, end))
     return found
+
+
+def separator_kind(typed: str) -> str:
+    """How a date's parts are parted: by a mark ("/", " - "), by spaces, or not at all."""
+    return "mark" if any(c in "/.-" for c in typed) else "space" if typed else "none"
+
+
+def every_match(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The first match at each place one starts, so a shape that is not a date ("aged 40 01")
+    does not hide one that starts inside it ("01/02/1986")."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
 
 
 def find_personal_data(text: str) -> list[Finding]:
@@ -395,6 +500,9 @@ def find_in_normalised(text: str) -> list[Finding]:
     for kind, pattern in PATTERNS:
         found.extend(Finding(kind, m.start(), m.end()) for m in pattern.finditer(text))
     found.extend(loose_identifiers(text))
+    for m in CRN.finditer(text):
+        if not names_a_thing(text, m.start(), m.end()):
+            found.append(Finding("case reference", m.start(), m.end()))
     for m in PHONE.finditer(text):
         if uk_phone_ok(re.sub(r"\D", "", m.group(0))):
             found.append(Finding("phone number", m.start(), m.end()))
@@ -496,7 +604,7 @@ def check(text: str) -> GuardResult:
 
 # every pattern the guard runs, for the test that checks each does bounded work
 ALL_PATTERNS: list[re.Pattern[str]] = [
-    *(p for _, p in PATTERNS), PHONE, NHS, DATE_NUMERIC, DATE_ISO, *DATE_WORDS, DOB_WORDS,
+    *(p for _, p in PATTERNS), CRN, PHONE, NHS, DATE_NUMERIC, DATE_ISO, *DATE_WORDS, DOB_WORDS,
     PERSON_WORDS, *NAMED_PERSON, NAME_AFTER_ROLE, NAME_AFTER_TITLE, AFTER_NAME, PASTED_RECORD,
     PRISON_CONTEXT, PNC_CONTEXT, NI_CONTEXT, LOOSE_PRISON, LOOSE_PNC, LOOSE_NI, NHS_CONTEXT,
     POSTCODE_CONTEXT, LOOSE_POSTCODE, CASE_REF_CONTEXT, LOOSE_CASE_REF, PAIR,

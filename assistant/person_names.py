@@ -1,6 +1,7 @@
 """People's names typed with nothing around them to say so: "siobhan mcallister disclosed...",
-"Fatima Begum - DA victim", "SMITH, John". The guard's own patterns need a role word or a
-title before a name ("prisoner John Smith", "Mr Patel"); these need name lists instead.
+"Fatima Begum - DA victim", "SMITH, John", "o'connor, siobhan", "Aoife Ní Bhriain". The
+guard's own patterns need a role word or a title before a name ("prisoner John Smith",
+"Mr Patel"); these need name lists instead.
 
 Given names and surnames come from Faker's person providers (86 locales, drawn from census
 and registry lists), which tell a name from a word; the English dictionary (english-words'
@@ -14,21 +15,27 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
 WORD = (r"[A-Za-z][a-z]{1,30}(?:[-'][A-Za-z][a-z]{1,30})?|[A-Z]{2,30}(?:[-'][A-Z]{2,30})?|"
-        r"[A-Z]'[A-Z][a-z]{1,30}")  # the last: "O'Brien", "D'Souza"
+        r"[A-Za-z]'(?:[A-Za-z][a-z]{2,30}|[A-Z]{3,30})")  # "O'Brien", "d'souza"; not "I'll"
 SCOTTISH = r"Ma?c[A-Z][a-z]{1,30}"  # "McAllister", "MacDonald"
+# an Irish surname: a particle, then the name ("Ó Briain", "Ní Bhriain", "Mac Giolla", with
+# the accents the guard drops before reading; "Ó hAodha")
+IRISH_PARTICLES = {"o": "o", "ua": "o", "ni": "o", "ui": "o", "mac": "mac", "nic": "mac",
+                   "mhic": "mac"}  # each, and the particle its surname is listed under
+IRISH = r"(?i:o|ua|ni|ui|mac|nic|mhic)[ \t][a-z]?[A-Za-z][a-z]{1,30}"
 CLAN = ("mc", "mac")  # a surname however typed: "mcallister", "macdonald"
 # "fatima begum", "Siobhan McAllister", "LEE CHEN's": two words in a row (each word with the
 # next, so "is it true taylor swift" is read as "true taylor" and "taylor swift")
-PAIR = re.compile(rf"(?<![\w-])(?<!\w')({WORD}|{SCOTTISH})[ \t]{{1,2}}(?=({WORD}|{SCOTTISH})(?:'s)?"
-                  r"(?![\w-]))")
+PAIR = re.compile(rf"(?<![\w-])(?<!\w')({WORD}|{SCOTTISH})[ \t]{{1,2}}"
+                  rf"(?=({IRISH}|{WORD}|{SCOTTISH})(?:'s)?(?![\w-]))")
 # "SMITH, John", "Okafor, Grace": surname first, as records list people (not a list of
 # places: "Kent, Essex and Surrey")
-SURNAME_FIRST = re.compile(r"(?<![\w'-])([A-Z][A-Za-z'-]{1,30}),[ \t]{1,2}([A-Z][a-z]{1,30})"
-                           r"(?![\w-])(?![ \t]{0,2}(?:,|and\b|or\b|&))")
+SURNAME_FIRST = re.compile(r"(?<![\w'-])([A-Za-z][A-Za-z'-]{1,30}),[ \t]{1,2}"
+                           r"([A-Za-z][a-z]{1,30})(?![\w-])(?![ \t]{0,2}(?:,|and\b|or\b|&))")
 # "HMP Long Lartin", "Milton Keynes Council", "Victoria Street": places and bodies
 BEFORE_PLACE = re.compile(r"\b(?:HMP|HMYOI|HMPYOI|YOI|IRC|HMIP|Lord|Lady|Sir|Dame|Mount|Saint|"
                           r"St)\.?[ \t]{1,2}$")
@@ -71,8 +78,9 @@ def name_lists() -> NameLists:
             into = given if attr.startswith("first_name") else \
                 surnames if attr.startswith("last_name") or attr.endswith("last_names") else None
             if into is not None and isinstance(names, (dict, tuple, list)):
-                into.update(n.lower() for n in names
-                            if isinstance(n, str) and n.isascii() and len(n) >= MIN_LENGTH)
+                into.update(listed_name(n) for n in names
+                            if isinstance(n, str) and len(n) >= MIN_LENGTH and (
+                                n.isascii() or particle_surname(n)))
     words = {w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower()}
     return NameLists(frozenset(given), frozenset(surnames), frozenset(words))
 
@@ -88,14 +96,55 @@ def name_spans(text: str, not_names: frozenset[str]) -> list[tuple[int, int]]:
             continue
         if is_full_name(first, last, lists, not_names):
             spans.append((m.start(1), m.end(2)))
-    for m in SURNAME_FIRST.finditer(text):
+    for m in SURNAME_FIRST.finditer(text):  # "SMITH, John", "smith, john", "O'Connor, Siobhan"
         last, first = m.group(1), m.group(2)
         surname = last.lower()
+        if last[0].islower() and first[0].islower() and is_word(first.lower(), lists.words):
+            continue  # in lower case a list of words ("the repo, run the tests")
         if first.lower() in lists.given and (surname in lists.surnames or
-                                            surname.startswith(CLAN)) and \
+                                            surname_shaped(surname, lists.words)) and \
                 is_full_name(first, last, lists, not_names):
             spans.append((m.start(1), m.end(2)))
     return spans
+
+
+def particle_surname(name: str) -> bool:
+    """"Ó Briain", "Mac Aodha": kept though accented, read as the guard reads them ("o
+    briain"). Other accented names are left out: folded, thousands of them would be English
+    words or brands ("Metró", "Bús")."""
+    words = listed_name(name).split()
+    return len(words) == 2 and words[0] in IRISH_PARTICLES and listed_name(name).isascii()
+
+
+def listed_name(name: str) -> str:
+    return without_accents(name).lower()
+
+
+def without_accents(text: str) -> str:
+    """"Seán Ó Briain" as "Sean O Briain"; letters with no plain form are kept ("ł")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def surname_shaped(surname: str, words: frozenset[str]) -> bool:
+    """Shaped as only surnames are, however typed: a clan prefix ("mcallister") or an elided
+    particle before a word no dictionary has ("o'brien", "d'souza"; not "o'clock")."""
+    elided = surname[1:2] == "'" and len(surname) > 4 and not is_word(surname[2:], words)
+    return surname.startswith(CLAN) or elided
+
+
+def irish_surname(name: str, lists: NameLists) -> bool:
+    """A particle and a name: "Ó Briain", "Ní Bhriain" (a woman's form, listed as "Ó Briain":
+    after Ní, Uí, Nic and Mhic the name's first consonant takes an h), "Mac Giolla"."""
+    particle, stem = name.split()
+    base, plain = IRISH_PARTICLES[particle.lower()], stem.lower()
+    forms = {plain}
+    if plain[1:2] == "h" and plain[0] in "bcdfgmpst":
+        forms.add(plain[0] + plain[2:])
+    if any(f"{base} {form}" in lists.surnames for form in forms):
+        return True
+    # a name the lists lack, capitalised as names are and not a word ("Ó Dubhghaill")
+    capitalised = stem[0].isupper() or (stem[0].islower() and stem[1:2].isupper())
+    return capitalised and not stem.isupper() and not is_word(plain, lists.words)
 
 
 def names_a_place(text: str, start: int, end: int) -> bool:
@@ -112,15 +161,21 @@ def is_full_name(first: str, last: str, lists: NameLists, not_names: frozenset[s
         return False
     capitalised = first[0].isupper() and last[0].isupper() and not (
         first.isupper() or last.isupper())
+    if len(last.split()) == 2:  # "Seán Ó Briain", "Aoife Ní Bhriain"
+        return (a in lists.given or (first[0].isupper() and not is_word(a, lists.words))) and \
+            irish_surname(last, lists)
     b_is_word = is_word(b, lists.words)
     if a not in lists.given:  # "Olumide Adeyemi": a given name the lists lack, capitalised
         return capitalised and b in lists.surnames and not b_is_word and \
             not is_word(a, lists.words)
     if a in lists.words:  # "grace period", "will power", "Major Cyber", "Arch Linux"
-        return b in lists.surnames and not b_is_word
+        return (b in lists.surnames or (b[1:2] == "'" and surname_shaped(b, lists.words))) \
+            and not b_is_word
     # a capitalised word no dictionary has is a surname ("McAllister"); typed in lower case
     # or capitals it may be a product or an abbreviation ("kali linux"), so it must be known
-    return b in lists.surnames or (not b_is_word and (capitalised or b.startswith(CLAN)))
+    # or shaped as only surnames are ("macdonald", "d'souza")
+    return b in lists.surnames or (not b_is_word and (
+        capitalised or surname_shaped(b, lists.words)))
 
 
 def is_word(word: str, words: frozenset[str]) -> bool:

@@ -54,7 +54,10 @@ def test_every_pattern_does_bounded_work_at_each_position(pattern):
 
 
 HOSTILE = [("a.", 30_000), ("a-", 30_000), ("_.", 30_000), ("a+", 30_000), ("a dot ", 10_000),
-           ("a at ", 12_000), ("1 ", 30_000), ("Mr ", 20_000), ("prisoner ", 6_700)]
+           ("a at ", 12_000), ("1 ", 30_000), ("Mr ", 20_000), ("prisoner ", 6_700),
+           # the spelled-out reading, dates tried at every place, CRNs, Irish particles
+           ("S 1 ", 15_000), ("11 ", 20_000), ("X123456 ", 7_500), ("3-mar-86 ", 6_000),
+           ("o'a ", 15_000), ("Sean O ", 8_000), ("smith, ", 8_000)]
 
 
 def test_hostile_60kb_messages_are_checked_without_stalling():
