@@ -10,12 +10,16 @@ Removals go there too: in the embedded store only one kind of process writes, th
 
 from __future__ import annotations
 
+import contextlib
 import re
-import shutil
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from config.errors import GuideError, IngestError, IngestLocked
 from config.settings import Settings
@@ -31,6 +35,7 @@ LOCK_WAIT_S = 300.0  # an upload may wait this long for another ingest to finish
 WORKER_NICE = 10  # the worker's CPU priority below the server's
 UNREADABLE = "the file could not be read"
 BUSY = "another upload is being indexed; please try again in a minute"
+STALE_S = 3600  # an upload's own folder left empty this long was given up (a failed download)
 
 
 def safe_name(name: str) -> str:
@@ -91,10 +96,15 @@ class DocumentUploads:
         return f"the file is {size / 1e6:.1f} MB, over the {self.settings.max_upload_mb} MB limit"
 
     def incoming(self, name: str) -> Path:
-        """Where an upload is written while it is checked."""
-        path = self.settings.uploads_dir / ".incoming" / safe_name(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        """Where an upload is written while it is checked: in a folder of its own, so two
+        uploads of one name at once never write the same file; the name stays the file's."""
+        root = incoming_root(self.settings)
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in root.iterdir():  # callers whose download failed delete only the file
+            if folder.is_dir() and time.time() - folder.stat().st_mtime > STALE_S:
+                with contextlib.suppress(OSError):  # not empty: not ours to judge
+                    folder.rmdir()
+        return Path(tempfile.mkdtemp(dir=root)) / safe_name(name)
 
     def accept(self, incoming: Path) -> Outcome:
         """Check the file at ``incoming``; if readable, move it into the uploads folder (a new
@@ -117,6 +127,9 @@ class DocumentUploads:
         finally:
             if incoming is not None:
                 incoming.unlink(missing_ok=True)  # moved when accepted; else not kept
+                if incoming.parent.parent == incoming_root(self.settings):
+                    with contextlib.suppress(OSError):
+                        incoming.parent.rmdir()  # the folder incoming() made for it
         self.changed()
         outcome = report.outcomes[0]
         summary = report.summary()
@@ -139,6 +152,10 @@ class DocumentUploads:
 
     def is_upload(self, source: str) -> bool:
         return Path(source).parent == self.settings.uploads_dir.resolve()
+
+
+def incoming_root(settings: Settings) -> Path:
+    return settings.uploads_dir / ".incoming"
 
 
 _models: dict[str, Embedder] = {}  # in the worker: the model, loaded once, kept
@@ -174,7 +191,22 @@ def upload_job(settings: Settings, store: Settings, embeddings: Embedder | None,
         except Exception as exc:
             reason = str(exc) if isinstance(exc, IngestError) else UNREADABLE
             raise IngestError(without_paths(reason, incoming)) from None
-        shutil.move(incoming, target)
+        # One upload of a name at a time, in whichever worker (Slack's, Teams', the web's),
+        # is moved into place and indexed: the last moved is the last indexed (the current
+        # version), and each reply tells of its own file, none of one replaced unseen.
+        lock = FileLock(str(incoming_root(settings) / f"{target.name}.lock"),
+                        timeout=settings.lock_timeout_s)
+        try:
+            with lock:
+                incoming.replace(target)  # atomic: the same file system
+                return _index(settings, kb, target)
+        except Timeout:
+            raise IngestLocked(BUSY) from None
+    return _index(settings, kb, target)
+
+
+def _index(settings: Settings, kb: KnowledgeBase,
+           target: Path) -> tuple[IngestReport, str | None]:
     report = Ingestor(settings, kb, limit_parse=True).run([target])
     entry = kb.catalog.get(str(target.resolve()))
     return report, entry.title if entry else None

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bs4 import BeautifulSoup, Comment, Tag
+from lxml import etree
 
 from config.errors import IngestError
 from ingest.loaders.tables import rows_to_text
@@ -29,6 +30,43 @@ HEADINGS = {f"h{i}": i for i in range(1, 7)}
 TEXT_BLOCKS = {"p", "pre", "blockquote", "dt", "dd", "figcaption", "address", "summary"}
 SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 BREAK = "\ue000"  # stands for a <br> while the source's own line breaks become spaces
+# Real pages nest a few dozen levels at most (GOV.UK's: under 30); walk() recurses a level each.
+MAX_DEPTH = 256
+TOO_DEEP = (f"the page is nested more than {MAX_DEPTH} levels deep: it may be damaged or "
+            "built to stall the parser")
+
+
+class DepthGauge:
+    """An lxml parser target that only counts elements open, as the HTML parser opens and
+    closes them (an unclosed <li>, <p> or <td> ends at the next one, as in the tree built
+    later), and stops the parse at the first element deeper than ``MAX_DEPTH``."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def start(self, tag: str, attrib: object) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise IngestError(TOO_DEEP)  # lxml stops parsing and re-raises it from feed()
+
+    def end(self, tag: str) -> None:
+        self.depth -= 1
+
+    def close(self) -> None:
+        return None
+
+
+def check_depth(html: str) -> None:
+    """Refuse a page nested beyond ``MAX_DEPTH`` before any tree is built: one pass of
+    libxml2 (the parser BeautifulSoup uses below, so the same depths) with no tree and two
+    counting callbacks, stopping at the first element too deep. Building the tree first
+    and finding out from a RecursionError took minutes on a few MB of nested <div>."""
+    parser = etree.HTMLParser(target=DepthGauge(), recover=True)
+    try:
+        parser.feed(html)
+        parser.close()
+    except etree.Error:  # what the parser itself can't read is the real parse's to report
+        pass
 
 
 def clean(text: str) -> str:
@@ -125,7 +163,9 @@ def strip_boilerplate(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(attrs={"aria-hidden": "true"}):
         tag.decompose()
     for tag in soup.find_all(True):
-        if tag.decomposed or tag.attrs is None:
+        # inside a tag removed above: decompose() sets the flag. Not ``tag.decomposed``: on a
+        # live tag bs4 looks the missing flag up as a child tag, searching all of its subtree
+        if "_decomposed" in vars(tag):
             continue
         classes = " ".join(tag.get("class") or []) + " " + (tag.get("id") or "")
         if classes.strip() and BOILERPLATE_CLASS.search(classes):
@@ -134,6 +174,7 @@ def strip_boilerplate(soup: BeautifulSoup) -> None:
 
 def parse_html(html: str) -> tuple[str | None, list[Block], dict[str, str]]:
     """Title, content blocks and <meta> metadata from an HTML string."""
+    check_depth(html)
     soup = BeautifulSoup(html, "lxml")
     for br in soup.find_all("br"):
         br.replace_with(BREAK)
