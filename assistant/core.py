@@ -28,7 +28,7 @@ from assistant.messages import MESSAGES_VERSION
 from assistant.person_names import name_lists
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
-from assistant.refusals import INSTRUCTIONS, PASTED, Refusal, refusal, task_request
+from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
 from assistant.rerank import DEPTH as RERANK_DEPTH
 from assistant.rerank import Reranked, rerank
 from assistant.router import Router
@@ -199,8 +199,6 @@ class Assistant:
             lap("route")
         if request == "instructions":
             return blocked_request(question, INSTRUCTIONS, timings)
-        if request == "pasted":
-            return blocked_request(question, PASTED, timings)
         if request == "for_a_person":
             answer = self.for_a_person(question, timings)
         else:

@@ -24,7 +24,7 @@ class Router:
     classes: tuple[str, ...]
     coef: np.ndarray  # classes x dimensions
     intercept: np.ndarray
-    thresholds: dict[str, float]
+    thresholds: dict[str, float]  # the kinds routed on, each with its threshold
 
     @classmethod
     def load(cls) -> Router:
@@ -42,5 +42,5 @@ class Router:
     def kind(self, vector: np.ndarray) -> str | None:
         """The kind of request the message (its unit vector) makes, or None."""
         probs = self.probabilities(vector)
-        over = {k: p for k, p in probs.items() if k != NONE and p >= self.thresholds[k]}
+        over = {k: p for k, p in probs.items() if k in self.thresholds and p >= self.thresholds[k]}
         return max(over, key=over.__getitem__) if over else None
