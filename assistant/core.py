@@ -29,8 +29,6 @@ from assistant.person_names import name_lists
 from assistant.prompts import PROMPT_VERSION
 from assistant.reading import read
 from assistant.refusals import INSTRUCTIONS, Refusal, refusal, task_request
-from assistant.rerank import DEPTH as RERANK_DEPTH
-from assistant.rerank import Reranked, rerank
 from assistant.router import Router
 from assistant.skills.tagging import FrameworkTagger
 from assistant.terms import content_terms, phrase_pattern, stem
@@ -38,8 +36,6 @@ from config.audiences import STAFF, readers
 from config.errors import ModelUnavailable, QuoteCheckFailed
 from config.settings import Settings
 from knowledge.base import KnowledgeBase
-from knowledge.reranker import shared_reranker
-from knowledge.reranker import shipped as reranker_shipped
 from knowledge.retriever import HybridRetriever, Retrieved
 from usage.log import Asked, UsageLog
 
@@ -89,7 +85,6 @@ class Assistant:
         self.router = Router.load()
         name_lists()  # the guard's name lists, read once per process before the first question
         self.model = build_answer_model(settings)
-        self.reranker = shared_reranker() if settings.rerank and reranker_shipped() else None
         self.usage = usage
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
@@ -183,15 +178,10 @@ class Assistant:
                           timings_ms=timings,
                           text=msg.NOT_A_GUIDANCE_QUESTION.format(contact=contact))
         query = self.search_query(question, earlier)
-        ranked = self.retriever.search(query, k=max(2 * self.settings.retrieval_k, RERANK_DEPTH),
+        ranked = self.retriever.search(query, k=2 * self.settings.retrieval_k,
                                        audiences=audiences, vector=self.text_vector(query))
-        lap("retrieve")
-        judged = None
-        if self.reranker is not None:
-            judged = rerank(self.reranker, said, ranked)
-            ranked = judged.hits
-            lap("rerank")
         hits = ranked[:self.settings.retrieval_k]
+        lap("retrieve")
         # worded unlike the patterns above, but meaning the same: the learned router
         request = None
         if self.router.model_id == self.kb.model.model_id:
@@ -202,7 +192,7 @@ class Assistant:
         if request == "for_a_person":
             answer = self.for_a_person(question, timings)
         else:
-            answer = self.compose(question, query, hits, earlier, judged)
+            answer = self.compose(question, query, hits, earlier)
             lap("compose")
         answer.retrieved = [h.chunk_id for h in ranked]
         answer.timings_ms = timings
@@ -273,7 +263,7 @@ class Assistant:
         return values, sentences, sims
 
     def compose(self, question: str, query: str, hits: list[Retrieved],
-                history: list[str] | None = None, judged: Reranked | None = None) -> Answer:
+                history: list[str] | None = None) -> Answer:
         history = history or []
         earlier = history[-1] if history else ""
         terms = content_terms(query)
@@ -287,15 +277,10 @@ class Assistant:
             return self.cannot_answer(question, hits, msg.NOT_MENTIONED, name=missing[0])
         values, sentences, sims = self.measure(query, hits)
         probability = self.evidence.probability(values)
-        threshold, unsure = self.evidence.threshold, UNSURE
         evidence = {k: (round(v, 4) if v is not None else None) for k, v in values.items()}
-        if judged is not None and self.reranker is not None:  # the learned model judges
-            evidence["evidence_probability"] = round(probability, 4)
-            probability, threshold = judged.probability, self.reranker.answer_threshold
-            unsure = self.reranker.unsure_threshold
         evidence["probability"] = round(probability, 4)
-        if probability < threshold:
-            if probability >= unsure:  # not sure enough to quote, sure enough to point
+        if probability < self.evidence.threshold:
+            if probability >= UNSURE:  # not sure enough to quote, sure enough to point
                 places = list(dict.fromkeys(source_label(h) for h in hits))[:CLOSEST_SHOWN]
                 answer = self.cannot_answer(question, hits, msg.CANNOT_ANSWER_CLOSEST,
                                             places="; ".join(places))

@@ -60,10 +60,6 @@ class Settings(BaseSettings):
     upload_timeout_s: float = Field(
         600.0, gt=0, description="Longest an upload's worker may take to read and index it.")
     retrieval_k: int = Field(8, ge=1, le=50, description="Chunks an answer may draw on.")
-    rerank: bool = Field(
-        True, description="Reorder the retrieved passages with Guide's relevance model and "
-        "judge whether to answer by its calibrated probability (knowledge/models/reranker); "
-        "off: the hybrid ranking and the hand-weighted evidence model.")
     max_question_chars: int = Field(
         2000, ge=100, description="Longer messages are not searched: staff are asked for one "
         "short question (the same limit in Slack, the web chat and the CLI).",

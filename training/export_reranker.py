@@ -1,9 +1,12 @@
-"""Ship a trained reranker (training/train_reranker.py's output): int8 ONNX through
-onnxruntime's own dynamic quantiser, beside the tokenizer, with its calibration (a Platt fit
-of the logit on the training validation split, never on the dev sets) and the thresholds
-chosen there, and the sha256 Guide checks at load.
+"""Export a trained reranker (training/train_reranker.py's output) as Guide would ship it:
+int8 ONNX through onnxruntime's own dynamic quantiser, beside the tokenizer, with the weight it
+is fused with the hybrid ranking by (chosen on the training validation split, never on the
+dev sets) and its sha256, then measure the exported model on validation questions: the hybrid
+ranking, the model alone, and the two fused. A model is shipped (under --target, loaded by the
+answer path) only when it measures better than the hybrid ranking (training/README.md).
 
-    .venv/bin/python training/export_reranker.py /tmp/reranker
+    .venv/bin/python training/export_reranker.py /tmp/reranker --fusion-weight 0.08 \
+        --target /tmp/reranker-export --check-rows 650:1009
 """
 
 from __future__ import annotations
@@ -23,6 +26,39 @@ sys.path.insert(0, str(HERE.parent))
 from training.train_reranker import DEPTH, load, passage_text  # noqa: E402
 
 TARGET = HERE.parent / "knowledge" / "models" / "reranker"
+
+
+class OnnxScorer:
+    """The exported model, run as the answer path would run it: onnxruntime, the model's own
+    tokenizer, pairs truncated longest-first to the trained length."""
+
+    def __init__(self, directory: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        config = json.loads((directory / "reranker.json").read_text())
+        weights = directory / config["weights"]
+        if hashlib.sha256(weights.read_bytes()).hexdigest() != config["sha256"]:
+            raise SystemExit(f"{weights} is not the file exported (its sha256 differs)")
+        self.session = onnxruntime.InferenceSession(str(weights),
+                                                    providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=int(config["max_length"]),
+                                         strategy="longest_first")
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def scores(self, question: str, passages: list[str]) -> list[float]:
+        import numpy as np
+
+        batch = self.tokenizer.encode_batch([(question, p) for p in passages])
+        feed = {name: np.array([getattr(e, attr) for e in batch], dtype=np.int64)
+                for name, attr in (("input_ids", "ids"), ("attention_mask", "attention_mask"),
+                                   ("token_type_ids", "type_ids"))}
+        return [float(x) for x in self.session.run(["logits"], feed)[0].reshape(-1)]
+
+    @staticmethod
+    def relevance(logit: float) -> float:
+        return 1.0 / (1.0 + math.exp(-logit))
 
 
 def export_onnx(model_dir: Path, out: Path, max_length: int) -> None:
@@ -45,55 +81,43 @@ def export_onnx(model_dir: Path, out: Path, max_length: int) -> None:
         quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
 
 
-def platt(logits: list[float], labels: list[int]) -> tuple[float, float]:
-    """p = sigmoid(a * logit + b), fitted by logistic regression on one feature."""
-    from sklearn.linear_model import LogisticRegression
+def ranking_figures(scorer, mined: list[dict], by_pid: dict[str, dict], weight: float,
+                    rows: slice) -> dict:
+    """On validation questions (``rows`` of them): the gold passage's rank in the hybrid top
+    20, by the hybrid ranking, by the model alone and by the two fused as Guide fuses them."""
+    from knowledge.retriever import RRF_K
 
-    fit = LogisticRegression(C=10.0).fit([[x] for x in logits], labels)
-    return float(fit.coef_[0][0]), float(fit.intercept_[0])
-
-
-def best_threshold(probabilities: list[float], answerable: list[bool]) -> float:
-    """The probability above which answering is right most often, on held-apart rows."""
-    best, best_correct = 0.5, -1
-    for t in sorted(set(round(p, 3) for p in probabilities)):
-        correct = sum((p >= t) == a for p, a in zip(probabilities, answerable, strict=True))
-        if correct > best_correct:
-            best, best_correct = t, correct
-    return best
-
-
-def calibrate(scorer, mined: list[dict], by_pid: dict[str, dict]) -> dict:
-    """On the validation split: each question's best reranked candidate, labelled by whether
-    it is the gold passage (or one beside it); the threshold between answered and
-    cannot-answer questions on the calibrated probability."""
-    logits, labels, answerable = [], [], []
-    rows = [r for r in mined if r["split"] == "validation"]
-    for row in rows:
+    picked = [r for r in mined if r["split"] == "validation" and r["status"] == "answered"]
+    ranks: dict[str, list[int | None]] = {"hybrid": [], "model": [], "fused": []}
+    for row in picked[rows]:
         cands = [c for c in row["candidates"][:DEPTH] if c]
-        if not cands:
-            continue
-        scores = scorer(row["question"], [passage_text(by_pid[c]) for c in cands])
-        top = max(range(len(cands)), key=scores.__getitem__)
-        logits.append(scores[top])
-        near = row["pid"] and abs(int(cands[top][1:]) - int(row["pid"][1:])) <= 1 and \
-            by_pid[cands[top]]["doc"] == by_pid[row["pid"]]["doc"]
-        labels.append(int(row["status"] == "answered" and bool(near)))
-        answerable.append(row["status"] == "answered")
-    a, b = platt(logits, labels)
-    probs = [1 / (1 + math.exp(-(a * x + b))) for x in logits]
-    threshold = best_threshold(probs, answerable)
-    accuracy = sum((p >= threshold) == y for p, y in zip(probs, answerable, strict=True)) / len(
-        probs)
-    return {"a": round(a, 5), "b": round(b, 5), "answer_threshold": threshold,
-            "validation_rows": len(probs), "validation_status_accuracy": round(accuracy, 3),
-            "always_answer_accuracy": round(sum(answerable) / len(answerable), 3)}
+        relevance = [scorer.relevance(x) for x in
+                     scorer.scores(row["question"], [passage_text(by_pid[c]) for c in cands])]
+        fused = [1 / (RRF_K + n) + weight * r for n, r in enumerate(relevance, start=1)]
+        for name, order in (("hybrid", cands),
+                            ("model", [c for _, c in sorted(zip(relevance, cands, strict=True),
+                                                            key=lambda t: -t[0])]),
+                            ("fused", [c for _, c in sorted(zip(fused, cands, strict=True),
+                                                            key=lambda t: -t[0])])):
+            ranks[name].append(order.index(row["pid"]) + 1 if row["pid"] in order else None)
+
+    def fig(found: list[int | None]) -> dict[str, float]:
+        n = len(found) or 1
+        return {f"r@{k}": round(sum(1 for r in found if r and r <= k) / n, 3)
+                for k in (1, 3, 5)} | {"mrr": round(sum(1 / r for r in found if r) / n, 3)}
+
+    return {"questions": len(ranks["hybrid"])} | {k: fig(v) for k, v in ranks.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("trained", type=Path, help="train_reranker.py's --out")
     parser.add_argument("--target", type=Path, default=TARGET)
+    parser.add_argument("--fusion-weight", type=float, required=True,
+                        help="the weight of the model's probability beside the hybrid RRF "
+                        "score, chosen on the validation split (see fusion_figures)")
+    parser.add_argument("--check-rows", default="0:1009",
+                        help="validation questions the shipped model is measured on (a:b)")
     args = parser.parse_args()
     report = json.loads((args.trained / "report.json").read_text())
     max_length = int(report["max_length"])
@@ -104,14 +128,14 @@ def main() -> None:
     digest = hashlib.sha256(onnx_path.read_bytes()).hexdigest()
     config = {"weights": onnx_path.name, "sha256": digest, "max_length": max_length,
               "base": "sentence-transformers/all-MiniLM-L6-v2 (bundled)",
-              "trained": report}
+              "fusion_weight": args.fusion_weight, "trained": report}
     (args.target / "reranker.json").write_text(json.dumps(config, indent=2) + "\n")
 
-    from knowledge.reranker import Reranker
-
-    scorer = Reranker.load(args.target)
+    scorer = OnnxScorer(args.target)
     by_pid = {p["pid"]: p for p in load(HERE / "corpus/passages.jsonl")}
-    config["calibration"] = calibrate(scorer.scores, load(HERE / "mined.jsonl"), by_pid)
+    a, b = (int(x) for x in args.check_rows.split(":"))
+    config["validation"] = ranking_figures(scorer, load(HERE / "mined.jsonl"), by_pid,
+                                           args.fusion_weight, slice(a, b))
     (args.target / "reranker.json").write_text(json.dumps(config, indent=2) + "\n")
     print(json.dumps(config, indent=2))
 

@@ -48,7 +48,7 @@ def test_ingest_reports_it_and_the_answer_never_quotes_it(tmp_path, settings):
     [outcome] = report.outcomes
     assert outcome.status == "added" and "never quoted" in (outcome.note or "")
     assert "SYSTEM NOTE TO THE ASSISTANT" in outcome.note
-    answer = Assistant(settings.model_copy(update={"rerank": False}), kb).ask(
+    answer = Assistant(settings, kb).ask(
         "How do I unlock the printer?")
     assert answer.status == "answered", answer.text
     assert "outside-example" not in answer.text and "password" not in answer.text
