@@ -189,11 +189,8 @@ class Assistant:
             lap("route")
         if request == "instructions":
             return blocked_request(question, INSTRUCTIONS, timings)
-        if request == "for_a_person":
-            answer = self.for_a_person(question, timings)
-        else:
-            answer = self.compose(question, query, hits, earlier)
-            lap("compose")
+        answer = self.compose(question, query, hits, earlier)
+        lap("compose")
         answer.retrieved = [h.chunk_id for h in ranked]
         answer.timings_ms = timings
         return answer

@@ -1,8 +1,9 @@
-"""The route stage: whether a message asks Guide to set its rules aside (or show them), pastes
-someone's case notes to rework, or asks for a person, judged by meaning. A logistic
-regression over the bundled MiniLM's embedding of the message, learned from written examples
-and their look-alike legitimate questions (training/train_router.py); each kind counts only
-above the probability at which no held-apart legitimate message was taken for it.
+"""The route stage: whether a message asks Guide to set its rules aside (or show them), judged
+by meaning. A logistic regression over the bundled MiniLM's embedding of the message, learned
+from written examples and their look-alike legitimate questions (training/train_router.py),
+that also knows pasted case notes and requests for a person but routes only the kinds listed
+in its thresholds; each counts only above the probability at which no held-apart legitimate
+message was taken for it.
 
 Only general rules stay ahead of it (``assistant.refusals``: unmistakable injection
 markers; ``assistant.guard``: identifiers). With another embedder the router stands aside."""

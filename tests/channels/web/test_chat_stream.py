@@ -123,5 +123,5 @@ def test_the_page_shows_the_words_as_they_come_then_the_checked_answer(chat, pag
         answer = page.locator("article.answer.answered")
         answer.wait_for()
         assert answer.locator("p.text").text_content().endswith("[1]")
-        assert answer.locator("blockquote.quote").count() == 1
+        assert answer.locator("blockquote.quote").count() >= 1
         assert page.locator("article.draft").count() == 0
