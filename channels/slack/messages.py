@@ -65,3 +65,5 @@ WALK_ESCALATION_NOTICE = (
     "<@{user}> is stuck at step {n} of {steps} of the walkthrough *{name}* (_{title}_) and "
     "asked for a person{where}.\n>{quote}\nPlease get in touch with them."
 )
+WALK_NOT_YOURS = ("That walkthrough is someone else's, so I've left it as it is. Ask me to walk "
+                  "you through it and you'll get your own.")

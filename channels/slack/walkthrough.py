@@ -27,6 +27,7 @@ from channels.slack import messages as msg
 from channels.slack.app import SlackGuide, question_text
 from channels.slack.escalation import destination, mention, route
 from channels.slack.render import button, context, escape, sections
+from config.audiences import STAFF
 from usage.log import Asked
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,10 @@ Block = dict[str, Any]
 
 
 # -- rendering (pure) -------------------------------------------------------------------------
-def state_value(walk_id: str, walk: Walkthrough, step: int) -> str:
-    return json.dumps({"w": walk_id, "p": walk.procedure_id, "f": walk.fingerprint, "s": step},
-                      separators=(",", ":"))
+def state_value(walk_id: str, walk: Walkthrough, step: int, owner: str = "") -> str:
+    """A button's value: the walkthrough, its step and a keyed tag of who started it."""
+    return json.dumps({"w": walk_id, "p": walk.procedure_id, "f": walk.fingerprint, "s": step,
+                       "o": owner}, separators=(",", ":"))
 
 
 def quote_line(c: Citation) -> str:
@@ -70,7 +72,7 @@ def header(walk: Walkthrough) -> Block:
 
 
 def step_view(walk: Walkthrough, walk_id: str, number: int, stuck: bool = False,
-              escalated_to: str | None = None) -> dict[str, Any]:
+              escalated_to: str | None = None, owner: str = "") -> dict[str, Any]:
     """The message showing step ``number``: with Done / Stuck; once stuck, with the step's
     own guidance (or the procedure's notes) and Done / Ask a person."""
     step = walk.step(number)
@@ -83,7 +85,7 @@ def step_view(walk: Walkthrough, walk_id: str, number: int, stuck: bool = False,
     blocks.extend(sections(f"*{msg.WALK_STEP.format(n=number, steps=len(walk.steps))}*\n"
                            + quote_line(step.citation)))
     shown = [step.citation]
-    value = state_value(walk_id, walk, number)
+    value = state_value(walk_id, walk, number, owner)
     buttons = [button(msg.WALK_DONE, "walk_done", value, style="primary")]
     if stuck:
         help_ = (step.guidance or walk.notes)[:MAX_GUIDANCE]
@@ -126,8 +128,8 @@ def others_context(walk: Walkthrough) -> list[Block]:
     return [context(msg.WALK_OTHERS.format(names=names))]
 
 
-def start_view(walk: Walkthrough, walk_id: str) -> dict[str, Any]:
-    view = step_view(walk, walk_id, 1)
+def start_view(walk: Walkthrough, walk_id: str, owner: str = "") -> dict[str, Any]:
+    view = step_view(walk, walk_id, 1, owner=owner)
     view["blocks"][-1:-1] = others_context(walk)
     return view
 
@@ -155,16 +157,27 @@ class SlackWalkthroughs:
         text = (command.get("text") or "").strip()
         return text.lower().startswith("walk ") or self._asks_walk(text)
 
-    def find(self, text: str) -> Walkthrough:
+    def find(self, text: str, audiences: frozenset[str] = STAFF) -> Walkthrough:
+        """The walkthrough asked for, among the procedures ``audiences`` may read (in a
+        channel, where others read along, all staff's only)."""
         request = question_text(text or "")
         if request.lower().startswith("walk "):  # /guide walk resetting my MFA
             request = request[5:]
-        return self.walks.find(request)
+        return self.walks.find(request, audiences)
+
+    def readers(self, client: WebClient, user: str | None) -> frozenset[str]:
+        return self.guide.audiences.of(client, user) if user else STAFF
+
+    def owner_tag(self, walk_id: str, user: str | None) -> str:
+        """Who a walkthrough is for (``user``: their Slack user id): keyed, and different for
+        every walkthrough, so buttons others can see carry no pseudonym of the usage log."""
+        return self.guide.usage.pseudonymise("slack-walkthrough", walk_id, user) or ""
 
     def start(self, walk: Walkthrough, asked: Asked) -> dict[str, Any]:
         walk_id = uuid.uuid4().hex
         self.walks.record(asked, walk, walk_id, "started", 1)
-        return start_view(walk, walk_id)
+        user = asked.user.rsplit(":", 1)[-1] if asked.user else None  # "TEAM:USER"
+        return start_view(walk, walk_id, self.owner_tag(walk_id, user))
 
     def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         walk = self.find(event.get("text", ""))
@@ -183,7 +196,7 @@ class SlackWalkthroughs:
 
     def on_direct_message(self, body: dict[str, Any], event: dict[str, Any],
                           client: WebClient, context: Any) -> None:
-        walk = self.find(event.get("text", ""))
+        walk = self.find(event.get("text", ""), self.readers(client, event.get("user")))
         if walk.status != "found":
             self.guide.on_direct_message(body, event, client, context)
             return
@@ -200,7 +213,7 @@ class SlackWalkthroughs:
     def on_assistant_message(self, body: dict[str, Any], payload: dict[str, Any],
                              client: WebClient, context: Any, say: Any, set_status: Any,
                              say_stream: Any) -> None:
-        walk = self.find(payload.get("text", ""))
+        walk = self.find(payload.get("text", ""), self.readers(client, payload.get("user")))
         if walk.status != "found":
             self.guide.on_assistant_message(body, payload, client, context, say, set_status,
                                             say_stream)
@@ -211,8 +224,9 @@ class SlackWalkthroughs:
             say(**self.start(walk, self.guide.asked(body.get("team_id"), payload.get("user"),
                                                     "assistant", None)))
 
-    def on_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
-        walk = self.find(command.get("text", ""))
+    def on_command(self, ack: Any, command: dict[str, Any], respond: Any,
+                   client: WebClient) -> None:
+        walk = self.find(command.get("text", ""), self.readers(client, command.get("user_id")))
         if walk.status != "found":
             if walk.status == "blocked" or not is_walk_request(command.get("text", "")):
                 ack(response_type="ephemeral", text=escape(walk.text))
@@ -223,49 +237,58 @@ class SlackWalkthroughs:
             command.get("team_id"), command.get("user_id"), "command", None)))
 
     # -- the buttons ----------------------------------------------------------------------
-    def pressed(self, body: dict[str, Any], respond: Any
-                ) -> tuple[Walkthrough, str, int, Asked] | None:
-        """The walkthrough a button belongs to, as the index has it now; None (and the user
-        told) when its document changed or went."""
+    def pressed(self, body: dict[str, Any], respond: Any, client: WebClient
+                ) -> tuple[Walkthrough, str, int, Asked, str] | None:
+        """The walkthrough a button belongs to, as the index has it now, and its owner tag;
+        None (and the presser told) when its document changed or went, or when someone other
+        than whoever started it pressed it: their press moves nothing and records nothing."""
         state = json.loads(body["actions"][0]["value"])
-        walk = self.walks.get(str(state.get("p", "")))
+        user = self.guide.slack_user(body)
+        owner = str(state.get("o") or "")
+        if not owner or owner != self.owner_tag(str(state.get("w", "")),
+                                                (body.get("user") or {}).get("id")):
+            respond(text=msg.WALK_NOT_YOURS, response_type="ephemeral", replace_original=False)
+            return None
+        walk = self.walks.get(str(state.get("p", "")),
+                              self.readers(client, (body.get("user") or {}).get("id")))
         step = int(state.get("s", 0))
         if walk is None or walk.fingerprint != state.get("f") or walk.step(step) is None:
             respond(text=amsg.WALK_CHANGED, response_type="ephemeral", replace_original=False)
             return None
-        user = self.guide.slack_user(body)
-        return walk, str(state["w"]), step, Asked("slack", user=user, channel_type="button")
+        return (walk, str(state["w"]), step, Asked("slack", user=user, channel_type="button"),
+                owner)
 
-    def on_done(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+    def on_done(self, ack: Any, body: dict[str, Any], respond: Any, client: WebClient) -> None:
         ack()
         with self.guide.failures_told(lambda text: respond(text=text, replace_original=False)):
-            pressed = self.pressed(body, respond)
+            pressed = self.pressed(body, respond, client)
             if pressed is None:
                 return
-            walk, walk_id, step, asked = pressed
+            walk, walk_id, step, asked, owner = pressed
             self.walks.record(asked, walk, walk_id, "done", step)
             view = (finished_view(walk) if step == len(walk.steps)
-                    else step_view(walk, walk_id, step + 1))
+                    else step_view(walk, walk_id, step + 1, owner=owner))
             respond(replace_original=True, **view)
 
-    def on_stuck(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+    def on_stuck(self, ack: Any, body: dict[str, Any], respond: Any, client: WebClient) -> None:
         ack()
         with self.guide.failures_told(lambda text: respond(text=text, replace_original=False)):
-            pressed = self.pressed(body, respond)
+            pressed = self.pressed(body, respond, client)
             if pressed is None:
                 return
-            walk, walk_id, step, asked = pressed
+            walk, walk_id, step, asked, owner = pressed
             self.walks.record(asked, walk, walk_id, "stuck", step)
-            respond(replace_original=True, **step_view(walk, walk_id, step, stuck=True))
+            respond(replace_original=True, **step_view(walk, walk_id, step, stuck=True,
+                                                       owner=owner))
 
     def on_ask_person(self, ack: Any, body: dict[str, Any], client: WebClient,
                       respond: Any) -> None:
         ack()
         with self.guide.failures_told(lambda text: respond(text=text, replace_original=False)):
-            pressed = self.pressed(body, respond)
+            pressed = self.pressed(body, respond, client)
             if pressed is None:
                 return
-            walk, walk_id, step, asked = pressed
+            walk, walk_id, step, asked, owner = pressed
             self.walks.record(asked, walk, walk_id, "escalated", step)
             contacts = self.guide.settings.escalation_contacts
             routed = ((CHAMPIONS_TOPIC, contacts[CHAMPIONS_TOPIC])
@@ -273,7 +296,8 @@ class SlackWalkthroughs:
                                                                 [walk.doc_id]))
             if routed is None:  # nobody set up in Slack: say who to ask
                 respond(replace_original=True, **step_view(
-                    walk, walk_id, step, stuck=True, escalated_to=escape(walk.contact)))
+                    walk, walk_id, step, stuck=True, escalated_to=escape(walk.contact),
+                    owner=owner))
                 respond(text=msg.NO_CONTACT.format(contact=escape(walk.contact)),
                         response_type="ephemeral", replace_original=False)
                 return
@@ -292,7 +316,8 @@ class SlackWalkthroughs:
             client.chat_postMessage(channel=destination(contact, contacts, channel), text=notice,
                                     unfurl_links=False)
             respond(replace_original=True, **step_view(walk, walk_id, step, stuck=True,
-                                                       escalated_to=mention(contact)))
+                                                       escalated_to=mention(contact),
+                                                       owner=owner))
 
 
 def register_walkthroughs(app: App, pane: Assistant, guide: SlackGuide) -> SlackWalkthroughs:

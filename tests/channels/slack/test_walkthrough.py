@@ -185,3 +185,20 @@ def test_views_respect_slack_limits_and_escape_document_text(slack):
     for v in (view, finished_view(walk)):
         assert len(v["blocks"]) <= 50
         assert all(len(b["text"]["text"]) <= 3000 for b in v["blocks"] if "text" in b)
+
+
+def test_only_whoever_started_a_walkthrough_can_move_it_on(slack):
+    """In a channel everyone sees the buttons; another person's press moves nothing and
+    records nothing, and tells them privately it is not theirs."""
+    slack.mention("walk me through resetting my MFA")
+    first = slack.fake.wait_for("chat.postMessage")[0].body
+    status, _ = slack.action("walk_done", buttons(first)["walk_done"], user="U0OTHER")
+    assert status == 200
+    reply = slack.fake.wait_for("response_url")[0].body
+    assert "someone else's" in reply["text"] and reply.get("response_type") == "ephemeral"
+    assert reply.get("replace_original") is False
+    assert events(slack) == [("started", 1)]
+    assert "U0STAFF" not in buttons(first)["walk_done"]  # a keyed tag, not the user id
+    done = press(slack, "walk_done", first, 2)  # the starter's press still works
+    assert "Step 2 of 4" in texts(done["blocks"])
+    assert events(slack) == [("started", 1), ("done", 1)]
