@@ -201,9 +201,8 @@ def check_citations(items: Any, bodies: list[str]) -> list[tuple[int, str]]:
         found = locate(quote, bodies[source])
         if found is None:
             raise QuoteCheckFailed(f"a quote is not in source {source + 1}: {quote[:80]!r}")
-        if planted(found):
-            raise QuoteCheckFailed(f"a quote of source {source + 1} is not guidance: "
-                                   f"{planted(found)}")
+        if why := planted(found):
+            raise QuoteCheckFailed(f"a quote of source {source + 1} is not guidance: {why}")
         quotes.append((source, found))
     return quotes
 
@@ -250,6 +249,7 @@ class AnswerStream:
         self.on_text = on_text
         self.content = ""
         self.shown = ""
+        self.checked = 0  # finished sentences already checked: each is checked once
         self.quotes: list[str] | None = None
 
     def answer_so_far(self) -> str | None:
@@ -276,8 +276,9 @@ class AnswerStream:
             self.show(sentences_of(written))
 
     def show(self, sentences: list[str]) -> None:
-        if not self.quotes:
+        if not self.quotes or len(sentences) <= self.checked:  # nothing new since last time
             return
+        self.checked = len(sentences)
         lead = checked_lead(" ".join(sentences), self.quotes).text
         if len(lead) > len(self.shown) and lead.startswith(self.shown):
             self.on_text(lead[len(self.shown):])

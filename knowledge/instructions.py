@@ -51,14 +51,14 @@ def planted_sentences(sentences: list[str]) -> list[tuple[str, str]]:
     return [(s, why) for s in sentences if (why := planted(s))]
 
 
-SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+SENTENCE_OR_LABEL_END = re.compile(r"(?<=[.!?:])\s+")  # "NOTE TO THE AI: ..." splits
 SHOWN = 80  # characters of a planted sentence quoted back to the trainer
 
 
 def planted_in(text: str) -> list[tuple[str, str]]:
     """(sentence, why) for each planted sentence of a passage's text, line by line."""
     return planted_sentences([s.strip() for line in text.split("\n")
-                              for s in SENTENCE_END.split(line) if s.strip()])
+                              for s in SENTENCE_OR_LABEL_END.split(line) if s.strip()])
 
 
 def planted_note(texts: list[str]) -> str | None:

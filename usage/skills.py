@@ -250,8 +250,12 @@ class Group:
     def people(self) -> int:
         return len(self.changed_at)
 
-    def add(self, person: str, now_: int, need: int, at: dt.datetime) -> None:
+    def touched(self, person: str, at: dt.datetime) -> None:
+        """``person`` changed a rating of this group at ``at`` (the latest change counts)."""
         self.changed_at[person] = max(at, self.changed_at.get(person, at))
+
+    def add(self, person: str, now_: int, need: int, at: dt.datetime) -> None:
+        self.touched(person, at)
         self.n += 1
         self.now_sum += now_
         self.need_sum += need
@@ -259,7 +263,7 @@ class Group:
 
     def merge(self, other: Group) -> None:
         for person, at in other.changed_at.items():
-            self.changed_at[person] = max(at, self.changed_at.get(person, at))
+            self.touched(person, at)
         self.n += other.n
         self.now_sum += other.now_sum
         self.need_sum += other.need_sum
